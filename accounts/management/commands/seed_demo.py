@@ -1,0 +1,41 @@
+"""Load demo data. Idempotent: running it again creates nothing new.
+
+Later issues extend this with courses, enrollments, quizzes and so on.
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import User
+from accounts.services import user_ensure
+
+# Documented in README.md ("Demo accounts"); only ever loaded into dev databases.
+DEMO_PASSWORD = "demo-pass-2026"
+DEMO_USERS = [
+    ("admin@demo.lms", User.Role.ADMIN, "Ada", "Admin"),
+    ("instructor1@demo.lms", User.Role.INSTRUCTOR, "Ivan", "Instructor"),
+    ("instructor2@demo.lms", User.Role.INSTRUCTOR, "Iris", "Instructor"),
+    *[(f"student{i}@demo.lms", User.Role.STUDENT, "Student", str(i)) for i in range(1, 6)],
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users (admin, two instructors, five students). Safe to run twice."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force", action="store_true", help="Allow seeding when DEBUG is off."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("Refusing to seed demo data with DEBUG off; pass --force.")
+        created = 0
+        for email, role, first, last in DEMO_USERS:
+            _, was_created = user_ensure(
+                email=email, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last
+            )
+            created += was_created
+        self.stdout.write(f"seed_demo: {created} users created, {len(DEMO_USERS) - created} already there.")

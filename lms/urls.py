@@ -1,0 +1,48 @@
+"""The project's URLs: health, metrics, admin, and the API under /api/v1/.
+
+Each app with an API ships `<app>/api/urls.py`; including it registers its viewsets on the
+shared router (lms.api.routers) and adds any extra paths. Includes are strings, so the
+platform never imports the apps above it.
+"""
+
+from importlib.util import find_spec
+
+from django.conf import settings
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from lms import health, views
+from lms.api.routers import api_router
+
+
+def _app_api_urls() -> list[URLResolver]:
+    return [
+        path("", include(f"{app}.api.urls"))
+        for app in settings.LMS_APPS
+        if find_spec(f"{app}.api") is not None and find_spec(f"{app}.api.urls") is not None
+    ]
+
+
+api_v1: list[URLPattern | URLResolver] = [*_app_api_urls(), path("", include(api_router.urls))]
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("health/live", health.live, name="health-live"),
+    path("health/ready", health.ready, name="health-ready"),
+    path("metrics", views.metrics, name="metrics"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+]
+
+if settings.API_DOCS_ENABLED:
+    urlpatterns += [
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+    ]
+
+urlpatterns.append(re_path(r"^api/(?P<path>.*)$", views.api_not_found))
+
+handler400 = views.handler400
+handler403 = views.handler403
+handler404 = views.handler404
+handler500 = views.handler500
