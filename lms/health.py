@@ -65,7 +65,7 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    results = {}
+    results: dict[str, dict[str, object]] = {}
     for name, check in configured_checks().items():
         started = time.perf_counter()
         try:

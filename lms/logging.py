@@ -13,17 +13,14 @@ SENSITIVE_KEY = re.compile(
     r"authorization|cookie|passw|secret|token|api[-_]?key|csrf|session|signature|otp|mfa_code",
     re.IGNORECASE,
 )
+_KEYS = r"(?:password|passwd|secret|token|api_key|otp|recovery_code)"
 # Credentials that can hide inside free text: auth headers, JWTs, key=value pairs.
 SENSITIVE_TEXT = [
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REDACTED),
     (re.compile(r"eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+"), REDACTED),
-    (
-        re.compile(
-            r"(?i)((?:password|passwd|secret|token|api_key|access|refresh|code)[\"']?\s*[:=]\s*[\"']?)"
-            r"([^\"'&\s,}]+)"
-        ),
-        r"\1" + REDACTED,
-    ),
+    # key: "quoted value" (up to the closing quote, spaces included), then key=bare-value.
+    (re.compile(rf"(?i)({_KEYS}[\"']?\s*[:=]\s*)([\"'])(.*?)(?<!\\)\2"), rf"\1\2{REDACTED}\2"),
+    (re.compile(rf"(?i)({_KEYS}[\"']?\s*[:=]\s*)([^\"'&\s,}}]+)"), rf"\1{REDACTED}"),
 ]
 
 
@@ -57,7 +54,9 @@ class RequestContextFilter(logging.Filter):
 class RedactingJsonFormatter(JsonFormatter):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("fmt", "%(asctime)s %(levelname)s %(name)s %(message)s")
-        kwargs.setdefault("rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"})
+        kwargs.setdefault(
+            "rename_fields", {"asctime": "time", "levelname": "level", "name": "logger"}
+        )
         super().__init__(*args, **kwargs)
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from lms.request_context import request_id_var, user_id_var
+from lms.request_context import request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed back and logged, so only a short, plain token is accepted.

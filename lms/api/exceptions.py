@@ -44,7 +44,9 @@ def flatten_validation_errors(detail: Any, attr: str | None = None) -> list[dict
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
             child = None if key in NON_FIELD_ATTRS else str(key)
-            out += flatten_validation_errors(value, f"{attr}.{child}" if attr and child else attr or child)
+            out += flatten_validation_errors(
+                value, f"{attr}.{child}" if attr and child else attr or child
+            )
         return out
     if isinstance(detail, list):
         if all(isinstance(item, exceptions.ErrorDetail | str) for item in detail):
@@ -109,7 +111,9 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
 def _code_and_detail(exc: exceptions.APIException) -> tuple[str, str]:
     detail = exc.detail
     if isinstance(detail, dict):  # e.g. simplejwt's InvalidToken
-        return str(detail.get("code", exc.default_code)), str(detail.get("detail", exc.default_detail))
+        return str(detail.get("code", exc.default_code)), str(
+            detail.get("detail", exc.default_detail)
+        )
     if isinstance(detail, list):
         return str(exc.default_code), " ".join(str(item) for item in detail)
     return str(getattr(detail, "code", None) or exc.default_code), str(detail)

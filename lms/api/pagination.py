@@ -20,7 +20,11 @@ def _enveloped_schema(schema: dict[str, Any], meta_properties: dict[str, Any]) -
         "required": ["data", "meta"],
         "properties": {
             "data": schema,
-            "meta": {"type": "object", "required": list(meta_properties), "properties": meta_properties},
+            "meta": {
+                "type": "object",
+                "required": list(meta_properties),
+                "properties": meta_properties,
+            },
         },
     }
 
@@ -33,6 +37,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def get_paginated_response(self, data: Any) -> Response:
+        if self.page is None or self.request is None:
+            raise RuntimeError("paginate_queryset() must run before get_paginated_response()")
         return envelope_response(
             data,
             {
@@ -68,7 +74,7 @@ class CursorPagination(pagination.CursorPagination):
         return envelope_response(
             data,
             {
-                "page_size": self.get_page_size(self.request),
+                "page_size": self.page_size,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
             },

@@ -15,7 +15,11 @@ PROBLEM_SCHEMA = {
     "description": "RFC 9457 problem details.",
     "required": ["type", "title", "status", "detail"],
     "properties": {
-        "type": {"type": "string", "format": "uri-reference", "example": "/problems/validation-error"},
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "example": "/problems/validation-error",
+        },
         "title": {"type": "string", "example": "Bad Request"},
         "status": {"type": "integer", "example": 400},
         "detail": {"type": "string"},
@@ -52,7 +56,11 @@ PROBLEM_RESPONSES: dict[str, tuple[str, set[str] | None]] = {
 
 class EnvelopeAutoSchema(AutoSchema):
     def _get_response_for_code(
-        self, serializer: Any, status_code: str, media_types: Any = None, direction: str = "response"
+        self,
+        serializer: Any,
+        status_code: str,
+        media_types: Any = None,
+        direction: str = "response",
     ) -> dict[str, Any]:
         result = super()._get_response_for_code(serializer, status_code, media_types, direction)
         if not ("200" <= status_code < "300") or "content" not in result:
@@ -81,6 +89,9 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                 if methods is None or method in methods:
                     operation["responses"].setdefault(
                         status,
-                        {"description": description, "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}}},
+                        {
+                            "description": description,
+                            "content": {PROBLEM_CONTENT_TYPE: {"schema": ref}},
+                        },
                     )
     return result

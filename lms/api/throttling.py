@@ -15,9 +15,10 @@ class _LiveRatesMixin:
         if not scope:
             return None
         try:
-            return api_settings.DEFAULT_THROTTLE_RATES[scope]
+            rate = api_settings.DEFAULT_THROTTLE_RATES[scope]
         except KeyError:
             raise ImproperlyConfigured(f"No throttle rate set for scope {scope!r}.") from None
+        return None if rate is None else str(rate)
 
 
 class AnonRateThrottle(_LiveRatesMixin, throttling.AnonRateThrottle):

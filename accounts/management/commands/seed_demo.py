@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.services import user_ensure
 
 # Documented in README.md ("Demo accounts"); only ever loaded into dev databases.
-DEMO_PASSWORD = "demo-pass-2026"
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public demo credential, dev only
 DEMO_USERS = [
     ("admin@demo.lms", User.Role.ADMIN, "Ada", "Admin"),
     ("instructor1@demo.lms", User.Role.INSTRUCTOR, "Ivan", "Instructor"),
@@ -25,9 +25,7 @@ class Command(BaseCommand):
     help = "Create demo users (admin, two instructors, five students). Safe to run twice."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--force", action="store_true", help="Allow seeding when DEBUG is off."
-        )
+        parser.add_argument("--force", action="store_true", help="Allow seeding when DEBUG is off.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
@@ -38,4 +36,6 @@ class Command(BaseCommand):
                 email=email, password=DEMO_PASSWORD, role=role, first_name=first, last_name=last
             )
             created += was_created
-        self.stdout.write(f"seed_demo: {created} users created, {len(DEMO_USERS) - created} already there.")
+        self.stdout.write(
+            f"seed_demo: {created} users created, {len(DEMO_USERS) - created} already there."
+        )

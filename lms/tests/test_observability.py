@@ -1,0 +1,169 @@
+"""Request ids, JSON logs without secrets, security headers, metrics, admin."""
+
+import io
+import json
+import logging
+
+import pytest
+from django.test import override_settings
+from rest_framework_simplejwt.tokens import AccessToken
+
+from accounts.tests.factories import UserFactory
+from lms.logging import RedactingJsonFormatter, RequestContextFilter, redact
+
+pytestmark = [pytest.mark.django_db, pytest.mark.urls("lms.tests.platform_urls")]
+
+
+@pytest.fixture
+def json_log():
+    """Everything logged during the test, formatted exactly as production formats it."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingJsonFormatter())
+    handler.addFilter(RequestContextFilter())
+    root = logging.getLogger()
+    root.addHandler(handler)
+    try:
+        yield stream
+    finally:
+        root.removeHandler(handler)
+
+
+def _lines(stream: io.StringIO) -> list[dict]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+def test_request_id_is_echoed(client):
+    response = client.get("/health/live", HTTP_X_REQUEST_ID="trace-abc.123")
+    assert response["X-Request-ID"] == "trace-abc.123"
+
+
+def test_request_id_is_generated_when_missing_or_unsafe(client):
+    generated = client.get("/health/live")["X-Request-ID"]
+    assert len(generated) == 32 and int(generated, 16) >= 0
+    unsafe = client.get("/health/live", HTTP_X_REQUEST_ID="evil\nheader injection")
+    assert unsafe["X-Request-ID"] != "evil\nheader injection"
+    assert len(unsafe["X-Request-ID"]) == 32
+
+
+def test_problem_carries_the_request_id(client):
+    response = client.get("/api/v1/nothing-here/", HTTP_X_REQUEST_ID="rid-42")
+    assert response.json()["request_id"] == "rid-42"
+
+
+def test_access_log_is_json_with_context(client, json_log):
+    user = UserFactory()
+    token = AccessToken.for_user(user)
+    client.get(
+        "/api/v1/_platform/users/",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_X_REQUEST_ID="rid-access",
+    )
+    access = [line for line in _lines(json_log) if line["logger"] == "lms.request"]
+    assert len(access) == 1
+    line = access[0]
+    assert line["request_id"] == "rid-access"
+    assert line["user_id"] == user.pk
+    assert line["status"] == 200
+    assert line["method"] == "GET"
+    assert line["path"] == "/api/v1/_platform/users/"
+    assert isinstance(line["duration_ms"], float)
+    assert line["level"] == "INFO"
+
+
+def test_password_and_bearer_token_never_reach_the_logs(client, json_log):
+    user = UserFactory()
+    token = str(AccessToken.for_user(user))
+    password = "Sup3r-Secret-Passphrase!"
+    client.post(
+        "/api/v1/_platform/echo/",
+        {"email": "x@example.test", "password": password, "age": 5},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_COOKIE="sessionid=cookie-secret-value",
+    )
+    output = json_log.getvalue()
+    lines = _lines(json_log)
+    # The careless view log and the access log were both written...
+    assert any(line["message"].startswith("signup attempt") for line in lines)
+    assert any(line["logger"] == "lms.request" and line["status"] == 400 for line in lines)
+    assert "x@example.test" in output  # non-secret values do get through
+    # ...and no secret is in them.
+    assert password not in output
+    assert token not in output
+    assert token.split(".")[1] not in output
+    assert "cookie-secret-value" not in output
+    assert "[REDACTED]" in output
+
+
+@pytest.mark.parametrize(
+    ("value", "secret"),
+    [
+        ({"password": "p4ss"}, "p4ss"),
+        ({"nested": {"refresh_token": "r3fresh"}}, "r3fresh"),
+        ({"headers": {"Authorization": "Basic dXNlcjpwYXNz"}}, "dXNlcjpwYXNz"),
+        ("GET /reset?token=abcdef123456&x=1", "abcdef123456"),
+        ('{"password": "in-json-text"}', "in-json-text"),
+        ("{'password': 'with spaces inside'}", "spaces inside"),
+        ("Authorization: Bearer abc.def.ghi-long-token", "abc.def.ghi-long-token"),
+        (["client_secret=s3cr3tvalue"], "s3cr3tvalue"),
+    ],
+)
+def test_redact_finds_secrets_by_key_and_in_text(value, secret):
+    assert secret not in json.dumps(redact(value))
+
+
+def test_security_headers_on_html(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert b"Django administration" in response.content or b"Log in" in response.content
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+
+
+def test_csp_not_added_to_json(client):
+    assert "Content-Security-Policy" not in client.get("/health/live")
+
+
+def test_cors_allows_only_configured_origins(client):
+    with override_settings(CORS_ALLOWED_ORIGINS=["https://app.example.test"]):
+        allowed = client.get("/health/live", HTTP_ORIGIN="https://app.example.test")
+        denied = client.get("/health/live", HTTP_ORIGIN="https://evil.example.test")
+    assert allowed["Access-Control-Allow-Origin"] == "https://app.example.test"
+    assert "Access-Control-Allow-Origin" not in denied
+
+
+def test_gzip_for_clients_that_accept_it(client):
+    UserFactory.create_batch(30)
+    admin = UserFactory(is_staff=True)
+    token = AccessToken.for_user(admin)
+    response = client.get(
+        "/api/v1/_platform/users/?page_size=30",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+        HTTP_ACCEPT_ENCODING="gzip",
+    )
+    assert response["Content-Encoding"] == "gzip"
+
+
+def test_metrics_exposes_request_counters(client):
+    client.get("/health/live")
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "django_http_requests_total_by_method_total" in text
+    assert "django_http_responses_total_by_status_total" in text
+
+
+def test_metrics_can_be_restricted_to_networks(client):
+    with override_settings(METRICS_ALLOWED_NETWORKS=["10.0.0.0/8"]):
+        assert client.get("/metrics").status_code == 404
+        assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_admin_login_page(client):
+    response = client.get("/admin/", follow=True)
+    assert response.redirect_chain[-1][0].startswith("/admin/login/")
+    assert b'name="username"' in response.content and b'name="password"' in response.content
