@@ -8,6 +8,7 @@ DATABASE_URL and REDIS_URL switches the same code to PostgreSQL and Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -183,6 +184,12 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-relay": {
         "task": "lms.outbox.tasks.outbox_relay_task",
         "schedule": env.float("OUTBOX_RELAY_INTERVAL", default=5.0),
+        # A relay round that waited longer than its interval is superseded by the next one.
+        "options": {"expires": env.float("OUTBOX_RELAY_INTERVAL", default=5.0) * 2},
+    },
+    "outbox-purge": {
+        "task": "lms.outbox.tasks.outbox_purge_task",
+        "schedule": crontab(hour=3, minute=17),
     },
 }
 

@@ -6,7 +6,7 @@ from .base import env
 DEBUG = False
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
-# Tests run tasks eagerly unless a test starts a real worker (see conftest's celery_worker).
+# Tests run tasks eagerly unless a test starts a real worker (see lms/outbox/tests/conftest.py).
 CELERY_TASK_ALWAYS_EAGER = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
