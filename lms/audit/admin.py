@@ -1,10 +1,9 @@
 import json
-from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
 from django.utils.html import format_html
 
+from lms.admin_base import ReadOnlyModelAdmin
 from lms.audit.models import AuditLog
 
 DETAIL_FIELDS = (
@@ -22,7 +21,7 @@ DETAIL_FIELDS = (
 
 
 @admin.register(AuditLog)
-class AuditLogAdmin(admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyModelAdmin):
     """Read-only: the log is append-only and written only by audit_log_record."""
 
     list_display = ["at", "action", "actor_repr", "target_type", "target_id", "target_repr", "ip"]
@@ -37,12 +36,3 @@ class AuditLogAdmin(admin.ModelAdmin):
     @admin.display(description="changes")
     def changes_pretty(self, obj: AuditLog) -> str:
         return format_html("<pre>{}</pre>", json.dumps(obj.changes, indent=2, sort_keys=True))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -4,20 +4,8 @@ from django.contrib import admin
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 
+from lms.admin_base import ReadOnlyModelAdmin
 from lms.outbox.models import OutboxMessage, ProcessedMessage
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Rows here are written only by the outbox services; the admin looks, never touches."""
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class StatusFilter(admin.SimpleListFilter):
@@ -38,7 +26,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(ReadOnlyAdmin):
+class OutboxMessageAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "topic", "status", "created_at", "available_at", "sent_at", "attempts"]
     list_filter = [StatusFilter, "topic"]
     search_fields = ["topic", "last_error"]
@@ -48,7 +36,7 @@ class OutboxMessageAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ProcessedMessage)
-class ProcessedMessageAdmin(ReadOnlyAdmin):
+class ProcessedMessageAdmin(ReadOnlyModelAdmin):
     list_display = ["id", "handler", "message_id", "processed_at"]
     list_filter = ["handler"]
     search_fields = ["handler", "=message_id"]
