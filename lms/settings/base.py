@@ -5,6 +5,7 @@ cache, in-memory channel layer, eager Celery, local files, console email). Setti
 DATABASE_URL and REDIS_URL switches the same code to PostgreSQL and Redis.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "corsheaders",
@@ -121,6 +123,9 @@ if REDIS_URL:
                 # A dead Redis must fail fast, never hang a request.
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
+                # Redis down degrades the cache (misses, no throttling), never the request.
+                # Readiness still reports it: its check writes and reads a value back.
+                "IGNORE_EXCEPTIONS": True,
             },
         }
     }
@@ -200,8 +205,59 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# bcrypt first (the design asks for it); the others stay so old hashes verify and are
+# upgraded to bcrypt at the next successful login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+# Lockout and inactive users are enforced in this backend, so the admin, the session
+# pages and the API all share them.
+AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "lms.views.csrf_failure"
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # seconds
+EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
+# Absolute links in emails (verification, password reset, invitations).
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
+LOCKOUT_DURATION = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=15))
+
+# MFA (TOTP). Roles listed here must set up MFA before their login completes.
+MFA_ISSUER = env("MFA_ISSUER", default="LMS")
+MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
+MFA_TOKEN_TTL = timedelta(minutes=5)
+WS_TICKET_TTL = timedelta(seconds=30)
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=30),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY,
+    "AUDIENCE": env("JWT_AUDIENCE", default="lms-api"),
+    "ISSUER": env("JWT_ISSUER", default="lms"),
+    "LEEWAY": 0,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_FIELD": "id",
+    "USER_ID_CLAIM": "user_id",
+    "JTI_CLAIM": "jti",
+    "TOKEN_TYPE_CLAIM": "token_type",
+}
+# Cookie mode for browser SPAs: HttpOnly tokens, CSRF as for Django forms.
+AUTH_COOKIE_ACCESS = "lms_access"
+AUTH_COOKIE_REFRESH = "lms_refresh"
+AUTH_COOKIE_REFRESH_PATH = "/api/v1/auth/refresh/"
+AUTH_COOKIE_SECURE = env.bool("AUTH_COOKIE_SECURE", default=False)
+AUTH_COOKIE_SAMESITE = "Lax"
 
 # --- I18N -------------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -269,7 +325,8 @@ CORS_ALLOW_HEADERS = [
 # --- API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "accounts.authentication.BearerJWTAuthentication",
+        "accounts.authentication.CookieJWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from accounts.services import user_ensure
+from accounts.services.users import user_ensure
 
 # Documented in README.md ("Demo accounts"); only ever loaded into dev databases.
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public demo credential, dev only

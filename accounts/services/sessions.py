@@ -1,0 +1,201 @@
+"""Login sessions (refresh-token families), JWT pairs, revocation and WebSocket tickets."""
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+from rest_framework_simplejwt.tokens import RefreshToken, Token
+from rest_framework_simplejwt.utils import datetime_from_epoch
+
+from accounts.models import LoginSession, User, WsTicket
+from lms.audit.services import audit_log_record, client_ip
+
+SESSION_CLAIM = "sid"
+
+
+class TokenRejected(Exception):
+    """A refresh token that must not be honoured; the view answers 401."""
+
+
+class FamilyRefreshToken(RefreshToken):
+    """A refresh token whose blacklist check happens under the session lock, in session_refresh.
+
+    simplejwt checks the blacklist when it decodes, before any lock: two requests with the
+    same token both pass and both rotate it. Here the check and the rotation are one locked
+    step, and a blacklisted (already rotated) token is recognised as reuse.
+    """
+
+    def verify(self, *args: Any, **kwargs: Any) -> None:
+        Token.verify(self, *args, **kwargs)
+
+
+@dataclass(frozen=True)
+class TokenPair:
+    access: str
+    refresh: str
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    session_id: uuid.UUID
+
+
+def session_start(*, user: User, kind: str, request: Any = None) -> TokenPair:
+    """Begin a login session and return its first token pair."""
+    session = LoginSession.objects.create(
+        user=user,
+        kind=kind,
+        ip=client_ip(request) if request is not None else None,
+        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:256],
+    )
+    return _issue_pair(session)
+
+
+def _issue_pair(session: LoginSession) -> TokenPair:
+    refresh = FamilyRefreshToken.for_user(session.user)  # also records it as outstanding
+    refresh[SESSION_CLAIM] = str(session.id)
+    access = refresh.access_token  # copies user_id and sid
+    return TokenPair(
+        access=str(access),
+        refresh=str(refresh),
+        access_expires_at=datetime_from_epoch(access["exp"]),
+        refresh_expires_at=datetime_from_epoch(refresh["exp"]),
+        session_id=session.id,
+    )
+
+
+def session_refresh(*, raw_refresh: str, request: Any = None) -> TokenPair:
+    """Rotate a refresh token: exactly one caller wins; reuse of a rotated one kills the family.
+
+    Raises TokenRejected. The revocation for reuse is committed before the error is raised.
+    """
+    try:
+        token = FamilyRefreshToken(raw_refresh)  # type: ignore[arg-type]
+    except TokenError as exc:
+        raise TokenRejected(str(exc)) from exc
+    session_id = _session_id(token)
+    with transaction.atomic():
+        session = (
+            LoginSession.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=session_id, user_id=token.get(settings.SIMPLE_JWT["USER_ID_CLAIM"]))
+            .first()
+        )
+        if session is None or session.revoked_at is not None or not session.user.is_active:
+            raise TokenRejected("The session has ended.")
+        jti = token[settings.SIMPLE_JWT["JTI_CLAIM"]]
+        reused = BlacklistedToken.objects.filter(token__jti=jti).exists()
+        if reused:
+            _revoke(session, reason="refresh_reuse")
+            audit_log_record(
+                actor=None, action="session.refresh_reused", target=session.user, request=request
+            )
+        else:
+            token.blacklist()
+            session.last_refreshed_at = timezone.now()
+            session.save(update_fields=["last_refreshed_at"])
+            pair = _issue_pair(session)
+    if reused:
+        raise TokenRejected("The refresh token was already used; the session has been ended.")
+    return pair
+
+
+def _session_id(token: Token) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(token.get(SESSION_CLAIM)))
+    except ValueError as exc:
+        raise TokenRejected("The token has no session.") from exc
+
+
+def _revoke(session: LoginSession, *, reason: str) -> None:
+    session.revoked_at = timezone.now()
+    session.revoked_reason = reason
+    session.save(update_fields=["revoked_at", "revoked_reason"])
+
+
+@transaction.atomic
+def session_end(*, session_id: uuid.UUID | str, raw_refresh: str | None = None) -> None:
+    """Logout: the session's access and refresh tokens stop working at once."""
+    session = LoginSession.objects.select_for_update().filter(pk=session_id).first()
+    if session is not None and session.revoked_at is None:
+        _revoke(session, reason="logout")
+    if raw_refresh:
+        try:
+            FamilyRefreshToken(raw_refresh).blacklist()  # type: ignore[arg-type]
+        except TokenError:
+            pass  # an invalid or expired refresh token needs no blacklisting
+
+
+@transaction.atomic
+def sessions_end_all(*, user: User, reason: str) -> int:
+    """Revoke every live session of the user and blacklist all their refresh tokens."""
+    now = timezone.now()
+    ended = LoginSession.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason=reason
+    )
+    live = OutstandingToken.objects.filter(
+        user=user, expires_at__gt=now, blacklistedtoken__isnull=True
+    )
+    BlacklistedToken.objects.bulk_create(
+        [BlacklistedToken(token=token) for token in live], ignore_conflicts=True
+    )
+    return ended
+
+
+def user_for_access_token(*, user_id: Any, session_id: Any) -> User | None:
+    """The active user of a live session, in one query; None when either is gone."""
+    try:
+        sid = uuid.UUID(str(session_id))
+        uid = int(user_id)
+    except (TypeError, ValueError):
+        return None
+    return User.objects.filter(
+        pk=uid,
+        is_active=True,
+        login_sessions__id=sid,
+        login_sessions__revoked_at__isnull=True,
+    ).first()
+
+
+def ws_ticket_issue(*, user: User) -> tuple[str, datetime]:
+    """A random single-use ticket for one WebSocket connection; only its hash is stored."""
+    ticket = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + settings.WS_TICKET_TTL
+    WsTicket.objects.create(key_hash=_digest(ticket), user=user, expires_at=expires_at)
+    return ticket, expires_at
+
+
+@transaction.atomic
+def ws_ticket_redeem(*, ticket: str) -> User | None:
+    """The ticket's user, once: the ticket is deleted whether or not it is still valid."""
+    row = (
+        WsTicket.objects.select_for_update()
+        .select_related("user")
+        .filter(key_hash=_digest(ticket))
+        .first()
+    )
+    if row is None:
+        return None
+    row.delete()
+    if row.expires_at <= timezone.now() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def _digest(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def auth_tables_purge() -> dict[str, int]:
+    """Delete what can never be used again: expired tickets, old ended sessions."""
+    now = timezone.now()
+    tickets, _ = WsTicket.objects.filter(expires_at__lte=now).delete()
+    refresh_lifetime = settings.SIMPLE_JWT["REFRESH_TOKEN_LIFETIME"]
+    sessions, _ = LoginSession.objects.filter(created_at__lt=now - refresh_lifetime * 2).delete()
+    return {"ws_tickets": tickets, "sessions": sessions}
