@@ -127,9 +127,11 @@ def session_end(*, session_id: uuid.UUID | str, raw_refresh: str | None = None) 
         _revoke(session, reason="logout")
     if raw_refresh:
         try:
-            FamilyRefreshToken(raw_refresh).blacklist()  # type: ignore[arg-type]
+            refresh = FamilyRefreshToken(raw_refresh)  # type: ignore[arg-type]
         except TokenError:
-            pass  # an invalid or expired refresh token needs no blacklisting
+            return  # an invalid or expired refresh token needs no blacklisting
+        if str(refresh.get(SESSION_CLAIM)) == str(session_id):
+            refresh.blacklist()
 
 
 @transaction.atomic

@@ -1,8 +1,31 @@
-"""Writes on users. Issue "accounts" adds registration, invitations and role changes."""
+"""Writes on users: registration, verification, passwords, profile, and admin changes."""
 
-from django.db import transaction
+from datetime import timedelta
+from typing import Any
 
-from accounts.models import User, normalize_email
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import LoginSession, User, normalize_email
+from accounts.services.login import login_failures_clear
+from accounts.services.sessions import sessions_end_all
+from accounts.tokens import email_verification_token_user, password_reset_token, uid_decode
+from lms.audit.services import audit_diff, audit_log_record
+from lms.outbox.services import outbox_publish
+
+NEW_LOGIN_LOOKBACK = timedelta(days=90)
+
+
+class AccountError(Exception):
+    """A refused account operation; `code` is the stable machine-readable reason."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @transaction.atomic
@@ -14,7 +37,7 @@ def user_ensure(
     first_name: str = "",
     last_name: str = "",
 ) -> tuple[User, bool]:
-    """Return the user with this email, creating it if missing (used by seed_demo)."""
+    """Return the user with this email, creating it (verified) if missing; for seed_demo."""
     existing = User.objects.filter(email__iexact=normalize_email(email)).first()
     if existing is not None:
         return existing, False
@@ -27,5 +50,253 @@ def user_ensure(
         last_name=last_name,
         is_staff=admin,
         is_superuser=admin,
+        email_verified_at=timezone.now(),
     )
     return user, True
+
+
+def _validate_password(password: str, user: User) -> None:
+    """Django's validators; their messages become a field error on the caller's field."""
+    password_validation.validate_password(password, user)
+
+
+@transaction.atomic
+def user_register(
+    *, email: str, password: str, first_name: str = "", last_name: str = "", request: Any = None
+) -> User:
+    """A student signs up; the account works once the emailed link verifies the address."""
+    user = User(
+        email=normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        role=User.Role.STUDENT,
+    )
+    _validate_password(password, user)
+    user.set_password(password)
+    _save_new(user)
+    audit_log_record(actor=None, action="user.registered", target=user, request=request)
+    outbox_publish(topic="accounts.email_verification_requested", payload={"user_id": user.pk})
+    return user
+
+
+def _save_new(user: User) -> None:
+    if User.objects.filter(email__iexact=user.email).exists():
+        raise AccountError("email_taken", "An account with this email already exists.")
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # a concurrent registration of the same address
+        raise AccountError("email_taken", "An account with this email already exists.") from exc
+
+
+@transaction.atomic
+def email_verify(*, token: str, request: Any = None) -> User:
+    user = email_verification_token_user(token)
+    if user is None:
+        raise AccountError("invalid_token", "The verification link is invalid or has expired.")
+    user.email_verified_at = timezone.now()
+    user.save(update_fields=["email_verified_at"])
+    audit_log_record(actor=user, action="user.email_verified", target=user, request=request)
+    outbox_publish(topic="accounts.email_verified", payload={"user_id": user.pk})
+    return user
+
+
+@transaction.atomic
+def email_verification_resend(*, email: str) -> None:
+    """Sends a new link if the address belongs to an unverified account; silent otherwise."""
+    user = User.objects.filter(
+        email=normalize_email(email), email_verified_at__isnull=True, is_active=True
+    ).first()
+    if user is not None:
+        outbox_publish(topic="accounts.email_verification_requested", payload={"user_id": user.pk})
+
+
+@transaction.atomic
+def password_change(
+    *, user: User, old_password: str, new_password: str, request: Any = None
+) -> None:
+    """Every existing token of the user stops working; the caller starts a new session."""
+    if not user.check_password(old_password):
+        raise AccountError("invalid_password", "The current password is wrong.")
+    _validate_password(new_password, user)
+    _set_password(user, new_password, reason="password_change", request=request)
+
+
+@transaction.atomic
+def password_reset_request(*, email: str) -> None:
+    """Emails a single-use link if the address belongs to an active account; silent otherwise."""
+    user = User.objects.filter(email=normalize_email(email), is_active=True).first()
+    if user is not None:
+        outbox_publish(topic="accounts.password_reset_requested", payload={"user_id": user.pk})
+
+
+@transaction.atomic
+def password_reset_confirm(
+    *, uidb64: str, token: str, new_password: str, request: Any = None
+) -> User:
+    user = uid_decode(uidb64)
+    if user is None or not user.is_active or not password_reset_token.check_token(user, token):
+        raise AccountError("invalid_token", "The reset link is invalid or has expired.")
+    _validate_password(new_password, user)
+    if user.email_verified_at is None:  # the link reached the inbox: the address is theirs
+        user.email_verified_at = timezone.now()
+        user.save(update_fields=["email_verified_at"])
+    _set_password(user, new_password, reason="password_reset", request=request)
+    login_failures_clear(user=user)
+    return user
+
+
+def _set_password(user: User, password: str, *, reason: str, request: Any) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sessions_end_all(user=user, reason=reason)
+    audit_log_record(actor=user, action=f"user.{reason}", target=user, request=request)
+    outbox_publish(topic="accounts.password_changed", payload={"user_id": user.pk})
+
+
+PROFILE_FIELDS = ("first_name", "last_name", "timezone")
+
+
+@transaction.atomic
+def user_update_profile(
+    *, user: User, avatar: UploadedFile | None = None, clear_avatar: bool = False, **fields: Any
+) -> User:
+    """Users edit their own name, time zone and avatar; nothing that grants access."""
+    for name, value in fields.items():
+        if name not in PROFILE_FIELDS:
+            raise ValueError(f"{name} is not a profile field")
+        setattr(user, name, value)
+    old_avatar = user.avatar.name if user.avatar else ""
+    if avatar is not None:
+        user.avatar.save(avatar.name or "avatar", avatar, save=False)
+    elif clear_avatar:
+        user.avatar = None  # type: ignore[assignment]
+    user.full_clean(exclude=["password", "email"])
+    user.save()
+    if old_avatar and old_avatar != (user.avatar.name if user.avatar else ""):
+        # Delete the replaced file only once the new state is committed.
+        storage = user.avatar.storage
+        transaction.on_commit(lambda: storage.delete(old_avatar))
+    return user
+
+
+ROLE_STAFF = {User.Role.ADMIN: True, User.Role.INSTRUCTOR: False, User.Role.STUDENT: False}
+
+
+@transaction.atomic
+def user_change_role(*, user: User, role: str, actor: User, request: Any = None) -> User:
+    if role not in User.Role.values:
+        raise AccountError("invalid_role", f"{role!r} is not a role.")
+    if user.pk == actor.pk:
+        raise AccountError("own_role", "Nobody can change their own role.")
+    before = {"role": user.role, "is_staff": user.is_staff, "is_superuser": user.is_superuser}
+    user.role = role
+    # The admin role is what grants the Django admin; other roles lose it.
+    user.is_staff = user.is_superuser = ROLE_STAFF[User.Role(role)]
+    after = {"role": user.role, "is_staff": user.is_staff, "is_superuser": user.is_superuser}
+    changes = audit_diff(before=before, after=after)
+    if changes:
+        user.save(update_fields=["role", "is_staff", "is_superuser"])
+        audit_log_record(
+            actor=actor, action="user.role_changed", target=user, changes=changes, request=request
+        )
+    return user
+
+
+@transaction.atomic
+def user_set_active(*, user: User, active: bool, actor: User, request: Any = None) -> User:
+    if user.pk == actor.pk and not active:
+        raise AccountError("own_account", "Admins cannot deactivate themselves.")
+    if user.is_active == active:
+        return user
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    if not active:
+        sessions_end_all(user=user, reason="deactivated")
+    audit_log_record(
+        actor=actor,
+        action="user.activated" if active else "user.deactivated",
+        target=user,
+        changes={"is_active": [not active, active]},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def user_unlock(*, user: User, actor: User, request: Any = None) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    was_locked = user.locked_until
+    login_failures_clear(user=user)
+    audit_log_record(
+        actor=actor,
+        action="user.unlocked",
+        target=user,
+        changes={"locked_until": [was_locked.isoformat() if was_locked else None, None]},
+        request=request,
+    )
+    return user
+
+
+@transaction.atomic
+def user_invite(
+    *,
+    email: str,
+    role: str,
+    actor: User,
+    first_name: str = "",
+    last_name: str = "",
+    request: Any = None,
+) -> User:
+    """An admin adds a user (typically an instructor); they set a password from the email."""
+    if role not in User.Role.values:
+        raise AccountError("invalid_role", f"{role!r} is not a role.")
+    staff = ROLE_STAFF[User.Role(role)]
+    user = User(
+        email=normalize_email(email),
+        first_name=first_name,
+        last_name=last_name,
+        role=role,
+        is_staff=staff,
+        is_superuser=staff,
+    )
+    user.set_unusable_password()
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        raise AccountError("invalid", "; ".join(exc.messages)) from exc
+    _save_new(user)
+    audit_log_record(
+        actor=actor,
+        action="user.invited",
+        target=user,
+        changes={"role": [None, role]},
+        request=request,
+    )
+    outbox_publish(
+        topic="accounts.user_invited", payload={"user_id": user.pk, "invited_by_id": actor.pk}
+    )
+    return user
+
+
+def login_notice_publish(*, user: User, session_id: Any, ip: str | None, user_agent: str) -> None:
+    """Tell users without MFA about a sign-in from a browser or app not seen recently."""
+    seen = (
+        LoginSession.objects.filter(
+            user=user,
+            user_agent=user_agent,
+            created_at__gte=timezone.now() - NEW_LOGIN_LOOKBACK,
+        )
+        .exclude(pk=session_id)
+        .exists()
+    )
+    if not seen:
+        outbox_publish(
+            topic="accounts.new_login",
+            payload={
+                "user_id": user.pk,
+                "ip": ip,
+                "user_agent": user_agent,
+                "at": timezone.now().isoformat(),
+            },
+        )

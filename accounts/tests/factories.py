@@ -1,4 +1,5 @@
 import factory
+from django.utils import timezone
 
 from accounts.models import User
 
@@ -14,6 +15,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     role = User.Role.STUDENT
+    email_verified_at = factory.LazyFunction(timezone.now)
     password = factory.django.Password(TEST_PASSWORD)
 
 

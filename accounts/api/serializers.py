@@ -1,0 +1,114 @@
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User, validate_timezone
+
+AVATAR_MAX_BYTES = 2 * 1024 * 1024
+AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class UserSerializer(serializers.ModelSerializer[User]):
+    mfa_enabled = serializers.SerializerMethodField()
+
+    class Meta:
+        model = User
+        fields = [
+            "id",
+            "email",
+            "first_name",
+            "last_name",
+            "role",
+            "is_active",
+            "email_verified_at",
+            "timezone",
+            "avatar",
+            "date_joined",
+            "mfa_enabled",
+        ]
+        read_only_fields = fields
+
+    def get_mfa_enabled(self, user: User) -> bool:
+        device = getattr(user, "totp_device", None)
+        return bool(device and device.confirmed_at)
+
+
+class AdminUserSerializer(UserSerializer):
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "last_login", "locked_until", "failed_login_count"]
+        read_only_fields = fields
+
+
+class ProfileUpdateSerializer(serializers.Serializer[Any]):
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
+    avatar = serializers.ImageField(required=False, allow_null=True)
+
+    def validate_avatar(self, avatar: Any) -> Any:
+        """ImageField has already opened it with Pillow: a real image, not a renamed file."""
+        if avatar is None:
+            return None
+        if avatar.size > AVATAR_MAX_BYTES:
+            raise serializers.ValidationError(
+                "The avatar must be 2 MB or smaller.", code="too_large"
+            )
+        image_format = getattr(getattr(avatar, "image", None), "format", None)
+        if image_format not in AVATAR_FORMATS:
+            raise serializers.ValidationError(
+                "The avatar must be a JPEG, PNG or WebP image.", code="invalid_image"
+            )
+        return avatar
+
+
+class RegisterSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(max_length=254)
+    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+class TokenSerializer(serializers.Serializer[Any]):
+    token = serializers.CharField(max_length=1024)
+
+
+class EmailSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(max_length=254)
+
+
+class LoginSerializer(serializers.Serializer[Any]):
+    email = serializers.CharField(max_length=254)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+    mode = serializers.ChoiceField(choices=["bearer", "cookie"], default="bearer")
+
+
+class LoginMfaSerializer(serializers.Serializer[Any]):
+    mfa_token = serializers.CharField(max_length=1024)
+    code = serializers.CharField(max_length=32)
+
+
+class RefreshSerializer(serializers.Serializer[Any]):
+    refresh = serializers.CharField(max_length=4096, required=False)
+
+
+class PasswordChangeSerializer(serializers.Serializer[Any]):
+    old_password = serializers.CharField(max_length=128, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer[Any]):
+    uid = serializers.CharField(max_length=64)
+    token = serializers.CharField(max_length=128)
+    new_password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+class AdminUserUpdateSerializer(serializers.Serializer[Any]):
+    role = serializers.ChoiceField(choices=User.Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False)
+
+
+class InviteSerializer(serializers.Serializer[Any]):
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=User.Role.choices, default=User.Role.INSTRUCTOR)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
