@@ -1,9 +1,11 @@
 """Fixtures and rules shared by every app's tests.
 
-Tests marked `postgres` or `redis` need the real service. On the embedded default they are
-skipped; under CI=true a missing service is a failure, never a skip.
+Tests marked `postgres` or `redis` need the real service, and tests marked `browser` need
+Debian's Chromium (CHROMIUM_PATH) and Playwright. Where one is missing they are skipped;
+under CI=true a missing service is a failure, never a skip.
 """
 
+import importlib.util
 import os
 
 import pytest
@@ -11,6 +13,8 @@ from django.conf import settings
 from django.db import connection
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# Playwright drives the distribution's browser; `playwright install` is never used.
+CHROMIUM_PATH = "/usr/bin/chromium"
 
 
 def _missing_service(marker: str) -> str | None:
@@ -18,12 +22,17 @@ def _missing_service(marker: str) -> str | None:
         return "needs PostgreSQL: set DATABASE_URL"
     if marker == "redis" and not settings.REDIS_URL:
         return "needs Redis: set REDIS_URL"
+    if marker == "browser":
+        if not os.access(CHROMIUM_PATH, os.X_OK):
+            return f"needs Chromium at {CHROMIUM_PATH}: apt-get install -y chromium"
+        if importlib.util.find_spec("playwright") is None:
+            return "needs playwright: pip install -r requirements/dev.txt"
     return None
 
 
 @pytest.fixture(autouse=True)
 def _require_marked_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis"):
+    for marker in ("postgres", "redis", "browser"):
         if request.node.get_closest_marker(marker) is None:
             continue
         reason = _missing_service(marker)

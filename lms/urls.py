@@ -1,4 +1,4 @@
-"""The project's URLs: health, metrics, admin, and the API under /api/v1/.
+"""The project's URLs: health, metrics, the apps' pages, admin, and the API under /api/v1/.
 
 Each app with an API ships `<app>/api/urls.py`; including it registers its viewsets on the
 shared router (lms.api.routers) and adds any extra paths. Includes are strings, so the
@@ -24,12 +24,23 @@ def _app_api_urls() -> list[URLResolver]:
     ]
 
 
+def _app_page_urls() -> list[URLResolver]:
+    """Each app's server-rendered pages (`<app>/urls.py`), at the site root."""
+    return [
+        path("", include(f"{app}.urls"))
+        for app in settings.LMS_APPS
+        if find_spec(f"{app}.urls") is not None
+    ]
+
+
 api_v1: list[URLPattern | URLResolver] = [*_app_api_urls(), path("", include(api_router.urls))]
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),
+    # Before the admin: accounts answers /admin/login/ with its own login page.
+    *_app_page_urls(),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
 ]

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, PermissionDenied
@@ -58,7 +59,7 @@ class AuthView(APIView):
     throttle_scope = "auth"
     permission_classes = [AllowAny]
     # Credentials arrive in the body; a stale token or cookie must not block a fresh login.
-    authentication_classes: list[Any] = []
+    authentication_classes: Any = []
 
     def get_authenticate_header(self, request: Request) -> str:
         return 'Bearer realm="api"'  # keeps 401 a 401 (DRF turns it into 403 without one)
@@ -95,7 +96,7 @@ def _set_auth_cookies(response: Response, pair: TokenPair) -> None:
 
 
 def _clear_auth_cookies(response: Response) -> None:
-    samesite = settings.AUTH_COOKIE_SAMESITE
+    samesite: Any = settings.AUTH_COOKIE_SAMESITE
     response.delete_cookie(settings.AUTH_COOKIE_ACCESS, path="/", samesite=samesite)
     response.delete_cookie(
         settings.AUTH_COOKIE_REFRESH, path=settings.AUTH_COOKIE_REFRESH_PATH, samesite=samesite
@@ -138,6 +139,7 @@ def _complete_login(request: Request, user: User, kind: str, **extra: Any) -> Re
 
 
 class RegisterView(AuthView):
+    @extend_schema(request=s.RegisterSerializer, responses={201: s.UserSerializer})
     def post(self, request: Request) -> Response:
         data = self.body(s.RegisterSerializer)
         try:
@@ -150,6 +152,7 @@ class RegisterView(AuthView):
 
 
 class EmailVerifyView(AuthView):
+    @extend_schema(request=s.TokenSerializer, responses={200: s.UserSerializer})
     def post(self, request: Request) -> Response:
         data = self.body(s.TokenSerializer)
         try:
@@ -160,6 +163,7 @@ class EmailVerifyView(AuthView):
 
 
 class EmailResendView(AuthView):
+    @extend_schema(request=s.EmailSerializer, responses={202: s.DetailSerializer})
     def post(self, request: Request) -> Response:
         email_verification_resend(email=self.body(s.EmailSerializer)["email"])
         return Response(
@@ -169,6 +173,7 @@ class EmailResendView(AuthView):
 
 
 class LoginView(AuthView):
+    @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer})
     def post(self, request: Request) -> Response:
         data = self.body(s.LoginSerializer)
         user = credentials_check(email=data["email"], password=data["password"], request=request)
@@ -188,6 +193,7 @@ class LoginView(AuthView):
 class LoginMfaView(AuthView):
     """Step two. Also finishes a required first-time MFA setup (auth/mfa/setup/ first)."""
 
+    @extend_schema(request=s.LoginMfaSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
         data = self.body(s.LoginMfaSerializer)
         challenge = mfa_challenge_read(token=data["mfa_token"])
@@ -214,6 +220,7 @@ class LoginMfaView(AuthView):
 
 
 class RefreshView(AuthView):
+    @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
         raw = self.body(s.RefreshSerializer).get("refresh")
         kind = BEARER
@@ -231,11 +238,13 @@ class RefreshView(AuthView):
 
 
 def _session_id(request: Request) -> Any:
-    token = request.auth
+    """The login session of a JWT request; None for a Django session (pages, admin)."""
+    token: Any = request.auth
     return token.get(SESSION_CLAIM) if token is not None else None
 
 
 class LogoutView(AuthenticatedAuthView):
+    @extend_schema(request=s.RefreshSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         session_id = _session_id(request)
         if session_id is not None:
@@ -248,6 +257,7 @@ class LogoutView(AuthenticatedAuthView):
 
 
 class LogoutAllView(AuthenticatedAuthView):
+    @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
         sessions_end_all(user=request.user, reason="logout_all")  # type: ignore[arg-type]
         if _session_id(request) is None:
@@ -260,6 +270,7 @@ class LogoutAllView(AuthenticatedAuthView):
 class PasswordChangeView(AuthenticatedAuthView):
     """Ends every token session; a JWT client gets a fresh pair in its own mode."""
 
+    @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
         data = self.body(s.PasswordChangeSerializer)
         user: User = request.user  # type: ignore[assignment]
@@ -281,10 +292,11 @@ class PasswordChangeView(AuthenticatedAuthView):
         if pair is None:  # a Django session (pages, admin) stays signed in
             update_session_auth_hash(request._request, user)
             return Response({"user": s.UserSerializer(user).data})
-        return _token_response(request, pair, kind, user)
+        return _token_response(request, pair, str(kind), user)
 
 
 class PasswordResetView(AuthView):
+    @extend_schema(request=s.EmailSerializer, responses={202: s.DetailSerializer})
     def post(self, request: Request) -> Response:
         password_reset_request(email=self.body(s.EmailSerializer)["email"])
         return Response(
@@ -294,6 +306,7 @@ class PasswordResetView(AuthView):
 
 
 class PasswordResetConfirmView(AuthView):
+    @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
         data = self.body(s.PasswordResetConfirmSerializer)
         try:
@@ -311,6 +324,7 @@ class PasswordResetConfirmView(AuthView):
 
 
 class WsTicketView(AuthenticatedAuthView):
+    @extend_schema(request=None, responses={201: s.WsTicketSerializer})
     def post(self, request: Request) -> Response:
         ticket, expires_at = ws_ticket_issue(user=request.user)  # type: ignore[arg-type]
         return Response(

@@ -112,3 +112,32 @@ class InviteSerializer(serializers.Serializer[Any]):
     role = serializers.ChoiceField(choices=User.Role.choices, default=User.Role.INSTRUCTOR)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+
+
+# Response shapes, for the OpenAPI schema.
+class TokenResponseSerializer(serializers.Serializer[Any]):
+    token_type = serializers.CharField(help_text="Bearer mode only.", required=False)
+    access = serializers.CharField(help_text="Bearer mode only.", required=False)
+    refresh = serializers.CharField(help_text="Bearer mode only.", required=False)
+    csrf_token = serializers.CharField(help_text="Cookie mode only.", required=False)
+    access_expires_at = serializers.DateTimeField()
+    refresh_expires_at = serializers.DateTimeField()
+    user = UserSerializer(required=False)
+    recovery_codes = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="After a first MFA setup."
+    )
+
+
+class LoginResponseSerializer(TokenResponseSerializer):
+    mfa_required = serializers.BooleanField(required=False)
+    mfa_setup_required = serializers.BooleanField(required=False)
+    mfa_token = serializers.CharField(required=False, help_text="For auth/login/mfa/.")
+
+
+class DetailSerializer(serializers.Serializer[Any]):
+    detail = serializers.CharField()
+
+
+class WsTicketSerializer(serializers.Serializer[Any]):
+    ticket = serializers.CharField()
+    expires_at = serializers.DateTimeField()

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import filters, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -30,9 +31,11 @@ from accounts.services.users import (
 class MeView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema(responses={200: s.UserSerializer})
     def get(self, request: Request) -> Response:
-        return Response(s.UserSerializer(request.user).data)
+        return Response(s.UserSerializer(request.user).data)  # type: ignore[arg-type]
 
+    @extend_schema(request=s.ProfileUpdateSerializer, responses={200: s.UserSerializer})
     def patch(self, request: Request) -> Response:
         allowed = set(s.ProfileUpdateSerializer().fields)
         unknown = sorted(set(request.data) - allowed)
@@ -54,6 +57,14 @@ class MeView(APIView):
         return Response(s.UserSerializer(user).data)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("role", enum=User.Role.values),
+            OpenApiParameter("is_active", bool),
+        ]
+    )
+)
 class UserAdminViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -89,15 +100,18 @@ class UserAdminViewSet(
             users = users.filter(is_active=active == "true")
         return users
 
+    @extend_schema(request=s.InviteSerializer, responses={201: s.AdminUserSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = s.InviteSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        actor: User = request.user  # type: ignore[assignment]
         try:
-            user = user_invite(**serializer.validated_data, actor=request.user, request=request)
+            user = user_invite(**serializer.validated_data, actor=actor, request=request)
         except AccountError as exc:
             raise_account_error(exc, field="email")
         return Response(s.AdminUserSerializer(user).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=s.AdminUserUpdateSerializer, responses={200: s.AdminUserSerializer})
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         user = self.get_object()
         serializer = s.AdminUserUpdateSerializer(data=request.data)
@@ -118,6 +132,7 @@ class UserAdminViewSet(
             raise_account_error(exc)
         return Response(s.AdminUserSerializer(user).data)
 
+    @extend_schema(request=None, responses={200: s.AdminUserSerializer})
     @action(detail=True, methods=["post"])
     def unlock(self, request: Request, pk: str | None = None) -> Response:
         user = user_unlock(user=self.get_object(), actor=request.user, request=request)  # type: ignore[arg-type]

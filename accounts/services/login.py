@@ -78,9 +78,7 @@ def mfa_challenge_issue(*, user: User, kind: str) -> str:
 def mfa_challenge_read(*, token: str) -> tuple[User, str] | None:
     """The challenge's user and client mode; None if forged, expired, or the user can't log in."""
     try:
-        data = signing.loads(
-            token, salt=MFA_CHALLENGE_SALT, max_age=settings.MFA_TOKEN_TTL.total_seconds()
-        )
+        data = signing.loads(token, salt=MFA_CHALLENGE_SALT, max_age=settings.MFA_TOKEN_TTL)
         user = User.objects.get(pk=data["uid"], is_active=True)
     except (signing.BadSignature, User.DoesNotExist, KeyError, TypeError):
         return None

@@ -221,6 +221,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "lms.views.csrf_failure"
+# SQLite cannot create the deferrable position constraints; there the row lock in the
+# course services is the only guard, which is fine for the embedded default.
+SILENCED_SYSTEM_CHECKS = ["models.W038"]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # seconds
 EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
 # Absolute links in emails (verification, password reset, invitations).

@@ -6,7 +6,7 @@ from .base import env
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 # base derived the JWT key from its dev default; derive it again from the real secret.
-SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY}  # noqa: F405
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env("JWT_SIGNING_KEY", default="") or SECRET_KEY}
 AUTH_COOKIE_SECURE = True
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 # Fail at start-up, not at the first request, when a service URL is missing.

@@ -3,9 +3,9 @@
 import pytest
 from django.conf import settings
 from django.test import override_settings
-from rest_framework_simplejwt.tokens import AccessToken
 
 from accounts.models import User
+from accounts.tests.auth_helpers import access_token_for
 from accounts.tests.factories import AdminFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("lms.tests.platform_urls")]
@@ -26,7 +26,7 @@ def assert_problem(response, status: int, code: str) -> dict:
 
 
 def bearer(user: User) -> str:
-    return f"Bearer {AccessToken.for_user(user)}"
+    return f"Bearer {access_token_for(user)}"
 
 
 def test_success_body_is_enveloped(api_client):
@@ -199,9 +199,10 @@ class TestPagination:
 
     def test_list_runs_constant_queries(self, api_client, viewer, django_assert_num_queries):
         # session-less bearer auth: user lookup + count + page
+        auth = bearer(viewer)
         for size in (5, 100):
             with django_assert_num_queries(3):
-                api_client.get(f"{BASE}/users/?page_size={size}", HTTP_AUTHORIZATION=bearer(viewer))
+                api_client.get(f"{BASE}/users/?page_size={size}", HTTP_AUTHORIZATION=auth)
 
     def test_cursor_pages_cover_every_row_once(self, api_client, viewer):
         seen: list[int] = []

@@ -1,0 +1,63 @@
+"""Forms of the session pages (login, MFA step, password reset)."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+
+from accounts.services.users import password_reset_request
+
+# One message for unknown email, wrong password, locked and inactive accounts alike, so
+# the page never tells which of them it was.
+INVALID_LOGIN = (
+    "The email or password is not right, or the account is temporarily locked after too "
+    "many attempts. Please try again later or reset your password."
+)
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's login form (authenticate() applies the lockout) with an email field."""
+
+    username = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
+    error_messages = {**AuthenticationForm.error_messages, "invalid_login": INVALID_LOGIN}
+
+    def get_invalid_login_error(self) -> forms.ValidationError:
+        return forms.ValidationError(INVALID_LOGIN, code="invalid_login")
+
+
+class MfaCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6-digit code from your authenticator app, or one of your recovery codes.",
+        widget=forms.TextInput(
+            attrs={"autofocus": True, "autocomplete": "one-time-code", "spellcheck": "false"}
+        ),
+    )
+
+
+class OutboxPasswordResetForm(PasswordResetForm):
+    """Django's reset form, but the email leaves through the outbox (see accounts.tasks).
+
+    The service is silent about unknown addresses, so the page answers the same either way.
+    """
+
+    def save(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        password_reset_request(email=self.cleaned_data["email"])
+
+
+class MfaSetupForm(MfaCodeForm):
+    """Confirms a new authenticator: only its current code proves it works."""
+
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows now.",
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+    )

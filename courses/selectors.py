@@ -1,0 +1,357 @@
+"""Reads with rules: visibility, the catalogue (filters, ordering, search), outlines.
+
+Every list runs a constant number of queries whatever its length: related rows come by
+select_related/prefetch_related and counts by subqueries.
+"""
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.db import connection
+from django.db.models import (
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+
+from courses.cache import cached, course_cache_key
+from courses.models import SEARCH_CONFIG, Category, Course, CourseStaff, Lesson, Module, Tag
+from courses.permissions import (
+    EDITOR_ROLES,
+    can_view_course,
+    catalogue_courses_q,
+    remember_staff_role,
+    teaching_courses_q,
+)
+
+SCOPES = ("catalogue", "teaching", "all")
+PRICE_CHOICES = ("free", "paid")
+ORDERINGS: dict[str, tuple[Any, ...]] = {
+    "newest": (F("published_at").desc(nulls_last=True), "-created_at", "-id"),
+    "popular": ("-enrollment_count", "-id"),
+    "title": ("title", "id"),
+    "price": ("price_amount", "id"),
+    "-price": ("-price_amount", "id"),
+}
+
+
+@dataclass(frozen=True)
+class CourseFilters:
+    """Catalogue query; values already validated by the caller (see courses.api)."""
+
+    scope: str = "catalogue"
+    category: str | None = None  # slug; a top-level category includes its children
+    tag: str | None = None  # slug
+    level: str | None = None
+    language: str | None = None
+    price: str | None = None  # "free" | "paid"
+    instructor: int | None = None  # user id of an owner or instructor
+    status: str | None = None
+    search: str | None = None
+    ordering: str | None = None  # a key of ORDERINGS; default newest (rank when searching)
+
+
+def _count(model: type[Module] | type[Lesson], path: str) -> Coalesce:
+    subquery = (
+        model.objects.filter(**{path: OuterRef("pk")})
+        .order_by()
+        .values(path)
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), Value(0))
+
+
+def _with_listing_relations(courses: QuerySet[Course]) -> QuerySet[Course]:
+    instructors = (
+        CourseStaff.objects.filter(role__in=EDITOR_ROLES).select_related("user").order_by("id")
+    )
+    return courses.select_related("category__parent").prefetch_related(
+        Prefetch("staff", queryset=instructors, to_attr="instructor_members"),
+        Prefetch("tags", queryset=Tag.objects.order_by("name", "id")),
+    )
+
+
+def with_counts(courses: QuerySet[Course]) -> QuerySet[Course]:
+    return courses.annotate(
+        module_count=_count(Module, "course"),
+        lesson_count=_count(Lesson, "module__course"),
+        duration_minutes=Coalesce(
+            Subquery(
+                Lesson.objects.filter(module__course=OuterRef("pk"))
+                .order_by()
+                .values("module__course")
+                .annotate(total=Sum("duration_minutes"))
+                .values("total"),
+                output_field=IntegerField(),
+            ),
+            Value(0),
+        ),
+    )
+
+
+def course_list(*, user: Any, filters: CourseFilters) -> QuerySet[Course]:
+    """Courses for a listing. Scopes: `catalogue` (published, everyone), `teaching`
+    (the user's teams, any status, with `viewer_role`), `all` (every course: callers
+    allow it to admins only)."""
+    courses: QuerySet[Any]
+    if filters.scope == "teaching":
+        courses = Course.objects.filter(teaching_courses_q(user)).annotate(
+            viewer_role=Subquery(
+                CourseStaff.objects.filter(course=OuterRef("pk"), user_id=user.pk).values("role")[
+                    :1
+                ]
+            )
+        )
+    elif filters.scope == "all":
+        courses = Course.objects.all()
+    else:
+        courses = Course.objects.filter(catalogue_courses_q())
+
+    if filters.category:
+        courses = courses.filter(
+            Q(category__slug=filters.category) | Q(category__parent__slug=filters.category)
+        )
+    if filters.tag:
+        courses = courses.filter(
+            pk__in=Course.tags.through.objects.filter(tag__slug=filters.tag).values("course_id")
+        )
+    if filters.level:
+        courses = courses.filter(level=filters.level)
+    if filters.language:
+        courses = courses.filter(language__iexact=filters.language)
+    if filters.price == "free":
+        courses = courses.filter(price_amount=0)
+    elif filters.price == "paid":
+        courses = courses.filter(price_amount__gt=0)
+    if filters.instructor is not None:
+        courses = courses.filter(
+            pk__in=CourseStaff.objects.filter(
+                user_id=filters.instructor, role__in=EDITOR_ROLES
+            ).values("course_id")
+        )
+    if filters.status:
+        courses = courses.filter(status=filters.status)
+
+    ordering: tuple[Any, ...] = ORDERINGS[filters.ordering or "newest"]
+    if filters.search:
+        courses, rank_ordering = _search(courses, filters.search)
+        if rank_ordering and not filters.ordering:
+            ordering = rank_ordering
+    return with_counts(_with_listing_relations(courses)).order_by(*ordering)
+
+
+def _search(courses: QuerySet[Course], text: str) -> tuple[QuerySet[Course], tuple[Any, ...]]:
+    """PostgreSQL: full-text match on the stored vector, ranked (title A > subtitle B >
+    description C). Elsewhere: a case-insensitive substring match, no rank."""
+    if connection.vendor == "postgresql":
+        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+        courses = courses.filter(search_vector=query).annotate(
+            rank=SearchRank(F("search_vector"), query)
+        )
+        return courses, ("-rank", "-id")
+    return (
+        courses.filter(
+            Q(title__icontains=text) | Q(subtitle__icontains=text) | Q(description__icontains=text)
+        ),
+        (),
+    )
+
+
+def course_get_visible(*, slug: str, user: Any) -> Course:
+    """The course if `can_view_course` allows it; Http404 otherwise (drafts to outsiders)."""
+    course = Course.objects.select_related("category__parent").filter(slug=slug).first()
+    if course is None or not can_view_course(user, course):
+        raise Http404("No such course.")
+    return course
+
+
+def course_detail(*, course: Course) -> Course:
+    """The course with instructors, tags and counts loaded (for the detail view)."""
+    detailed = with_counts(_with_listing_relations(Course.objects.filter(pk=course.pk))).get()
+    roles = course.__dict__.get("_courses_staff_roles")
+    if roles:
+        detailed.__dict__["_courses_staff_roles"] = roles
+    return detailed
+
+
+def course_teaching_list(*, user: Any) -> QuerySet[Course]:
+    """The user's courses ("My courses"): any status, any team role, newest change first,
+    with counts, instructors and `viewer_role`."""
+    courses = course_list(user=user, filters=CourseFilters(scope="teaching"))
+    return courses.order_by("-updated_at", "-id")
+
+
+def remember_viewer_roles(courses: list[Course], user: Any) -> None:
+    """After course_teaching_list: permission checks on these rows cost no query."""
+    for course in courses:
+        remember_staff_role(course, user, getattr(course, "viewer_role", None))
+
+
+# --- structure --------------------------------------------------------------------------
+
+
+def module_list(*, course: Course) -> QuerySet[Module]:
+    return (
+        Module.objects.filter(course_id=course.pk)
+        .annotate(lesson_count=Count("lessons"))
+        .order_by("position")
+    )
+
+
+def module_get(*, course: Course, module_id: Any) -> Module:
+    """Http404 unless the module belongs to this course."""
+    module = module_list(course=course).filter(pk=module_id).first()
+    if module is None:
+        raise Http404("No such module in this course.")
+    return module
+
+
+def lesson_list(*, course: Course, module_id: int | None = None) -> QuerySet[Lesson]:
+    lessons = Lesson.objects.filter(module__course_id=course.pk).select_related("module")
+    if module_id is not None:
+        lessons = lessons.filter(module_id=module_id)
+    return lessons.order_by("module__position", "position")
+
+
+def lesson_get(*, course: Course, lesson_id: Any) -> Lesson:
+    """Http404 unless the lesson belongs to this course."""
+    lesson = lesson_list(course=course).filter(pk=lesson_id).first()
+    if lesson is None:
+        raise Http404("No such lesson in this course.")
+    return lesson
+
+
+def course_staff_list(*, course: Course) -> QuerySet[CourseStaff]:
+    return CourseStaff.objects.filter(course_id=course.pk).select_related("user").order_by("id")
+
+
+def course_staff_get(*, course: Course, member_id: Any) -> CourseStaff:
+    member = course_staff_list(course=course).filter(pk=member_id).first()
+    if member is None:
+        raise Http404("No such team member in this course.")
+    return member
+
+
+# --- outline ---------------------------------------------------------------------------
+
+# Higher apps (enrollments) register providers of per-learner lesson state in their
+# AppConfig.ready(): provider(user, course, lesson_ids) -> {lesson_id: {...state...}}.
+OutlineStateProvider = Callable[[Any, Course, list[int]], dict[int, dict[str, Any]]]
+_outline_state_providers: list[OutlineStateProvider] = []
+
+
+def register_outline_state_provider(provider: OutlineStateProvider) -> None:
+    if provider not in _outline_state_providers:
+        _outline_state_providers.append(provider)
+
+
+def _outline_structure(course: Course) -> dict[str, Any]:
+    lessons_qs = Lesson.objects.order_by("position").only(
+        "id",
+        "module_id",
+        "title",
+        "position",
+        "kind",
+        "duration_minutes",
+        "is_preview",
+        "required_for_completion",
+        "release_at",
+        "release_after_days",
+        "requires_prerequisites",
+    )
+    modules = (
+        Module.objects.filter(course_id=course.pk)
+        .order_by("position")
+        .prefetch_related(Prefetch("lessons", queryset=lessons_qs))
+    )
+    module_items = []
+    lesson_count = duration = 0
+    for module in modules:
+        lessons: list[dict[str, Any]] = [
+            {
+                "id": lesson.pk,
+                "title": lesson.title,
+                "position": lesson.position,
+                "kind": lesson.kind,
+                "duration_minutes": lesson.duration_minutes,
+                "is_preview": lesson.is_preview,
+                "required_for_completion": lesson.required_for_completion,
+                "release_at": lesson.release_at,
+                "release_after_days": lesson.release_after_days,
+                "requires_prerequisites": lesson.requires_prerequisites,
+                "state": None,
+            }
+            for lesson in module.lessons.all()
+        ]
+        lesson_count += len(lessons)
+        duration += sum(item["duration_minutes"] for item in lessons)
+        module_items.append(
+            {
+                "id": module.pk,
+                "title": module.title,
+                "position": module.position,
+                "duration_minutes": sum(item["duration_minutes"] for item in lessons),
+                "lessons": lessons,
+            }
+        )
+    return {
+        "module_count": len(module_items),
+        "lesson_count": lesson_count,
+        "duration_minutes": duration,
+        "modules": module_items,
+    }
+
+
+def course_outline(*, course: Course) -> dict[str, Any]:
+    """Modules and lessons (titles, kinds, durations, flags, release rules): plain data,
+    the same for every viewer, cached under the course's version (two queries on a miss)."""
+    return cached(course_cache_key(course.pk, "outline"), lambda: _outline_structure(course))
+
+
+def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
+    """The outline with each lesson's `state` filled in by the registered providers
+    (None when there are none, or they know nothing about this user)."""
+    outline = course_outline(course=course)
+    if not _outline_state_providers:
+        return outline
+    outline = copy.deepcopy(outline)
+    lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
+    ids = [lesson["id"] for lesson in lessons]
+    states: dict[int, dict[str, Any]] = {}
+    for provider in _outline_state_providers:
+        states.update(provider(user, course, ids) or {})
+    for lesson in lessons:
+        lesson["state"] = states.get(lesson["id"])
+    return outline
+
+
+# --- taxonomy --------------------------------------------------------------------------
+
+
+def category_list() -> QuerySet[Category]:
+    return (
+        Category.objects.select_related("parent")
+        .annotate(
+            course_count=Count(
+                "courses", filter=Q(courses__status=Course.Status.PUBLISHED), distinct=True
+            )
+        )
+        .order_by(Coalesce("parent__name", "name"), F("parent").asc(nulls_first=True), "name")
+    )
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.order_by("name", "id")
