@@ -6,9 +6,10 @@ from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import User
@@ -19,6 +20,7 @@ from accounts.services.users import (
     user_unlock,
 )
 from lms.audit.services import audit_diff, audit_log_record
+from lms.outbox.services import outbox_publish
 
 # Access flags edited directly in the form; role and is_active have their own services.
 ACCESS_FIELDS = ("is_staff", "is_superuser")
@@ -170,6 +172,23 @@ class UserAdmin(DjangoUserAdmin):
     @admin.action(description="Change role to admin", permissions=["change"])
     def make_admins(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         self._role_action(request, queryset, User.Role.ADMIN)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """An admin sets someone's password: User.save() ends their sessions; audit and notify."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            user = User.objects.get(pk=id)
+            with transaction.atomic():
+                audit_log_record(
+                    actor=self._actor(request),
+                    action="user.password_set",
+                    target=user,
+                    request=request,
+                )
+                outbox_publish(topic="accounts.password_changed", payload={"user_id": user.pk})
+        return response
 
     # --- the change form -----------------------------------------------------------------
 

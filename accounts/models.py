@@ -99,6 +99,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.first_name or self.email
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Whatever sets a new password (services, admin forms, createsuperuser, the shell)
+        # ends every API session of the user. set_password() leaves the raw value in
+        # _password until save(); a hash upgrade on login clears it first, so it does not count.
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from accounts.services.sessions import sessions_end_all
+
+            sessions_end_all(user=self, reason="password_change")
+
     def is_locked(self, now: Any = None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())
 

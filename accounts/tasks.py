@@ -10,11 +10,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from celery import shared_task
 from django.conf import settings
+from django.core.management import call_command
 from django.urls import reverse
 
 from accounts.emails import email_send
 from accounts.models import User
+from accounts.services.sessions import auth_tables_purge
 from accounts.tokens import email_verification_token_make, password_reset_token, uid_encode
 from lms.outbox.handlers import outbox_handler
 
@@ -158,3 +161,11 @@ def _local_time(value: Any, tz_name: str) -> str:
     if at.tzinfo is not None:
         at = at.astimezone(zone)
     return at.strftime("%Y-%m-%d %H:%M %Z").strip()
+
+
+@shared_task(name="accounts.tasks.auth_tables_purge_task", queue="default", ignore_result=True)
+def auth_tables_purge_task() -> dict[str, int]:
+    """Daily: expired WebSocket tickets, long-ended sessions, simplejwt's expired tokens."""
+    purged = auth_tables_purge()
+    call_command("flushexpiredtokens")
+    return purged

@@ -208,7 +208,9 @@ class LoginMfaView(AuthView):
                 accepted = mfa.mfa_verify(user=user, code=data["code"])
             else:
                 try:
-                    extra["recovery_codes"] = mfa.mfa_confirm(user=user, code=data["code"])
+                    extra["recovery_codes"] = mfa.mfa_confirm(
+                        user=user, code=data["code"], request=request
+                    )
                     accepted = True
                 except mfa.MfaError:
                     accepted = False

@@ -148,8 +148,7 @@ def password_reset_confirm(
 
 def _set_password(user: User, password: str, *, reason: str, request: Any) -> None:
     user.set_password(password)
-    user.save(update_fields=["password"])
-    sessions_end_all(user=user, reason=reason)
+    user.save(update_fields=["password"])  # User.save() ends every API session
     audit_log_record(actor=user, action=f"user.{reason}", target=user, request=request)
     outbox_publish(topic="accounts.password_changed", payload={"user_id": user.pk})
 

@@ -256,3 +256,43 @@ def test_adding_a_user_is_audited_with_its_role(admin_client, admin_user):
     (row,) = audit_rows("user.created")
     assert (row.actor_id, row.target_id) == (admin_user.pk, str(user.pk))
     assert row.changes["role"] == [None, "instructor"]
+
+
+def test_an_admin_setting_a_password_ends_the_users_api_sessions(admin_client):
+    from rest_framework.test import APIClient
+
+    from accounts.tests.auth_helpers import access_token_for
+
+    user = UserFactory()
+    access = access_token_for(user)
+    response = admin_client.post(
+        f"/admin/accounts/user/{user.pk}/password/",
+        {"password1": "a-new-and-long-passphrase-7", "password2": "a-new-and-long-passphrase-7"},
+    )
+    assert response.status_code == 302
+    assert LoginSession.objects.filter(user=user, revoked_at__isnull=True).count() == 0
+    me = APIClient().get("/api/v1/users/me/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert me.status_code == 401
+    assert audit_rows("user.password_set")
+
+
+def test_a_password_hash_upgrade_on_login_keeps_other_sessions(settings):
+    from django.contrib.auth.hashers import make_password
+
+    from accounts.services.login import credentials_check
+    from accounts.tests.auth_helpers import access_token_for
+    from accounts.tests.factories import TEST_PASSWORD
+
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    ]
+    user = UserFactory()
+    User.objects.filter(pk=user.pk).update(
+        password=make_password(TEST_PASSWORD, hasher="pbkdf2_sha256")
+    )
+    access_token_for(user)
+    assert credentials_check(email=user.email, password=TEST_PASSWORD) is not None
+    user.refresh_from_db()
+    assert user.password.startswith("md5$")  # upgraded
+    assert LoginSession.objects.filter(user=user, revoked_at__isnull=True).count() == 1

@@ -191,3 +191,20 @@ def test_an_expired_ws_ticket_is_refused(api_client, settings):
     client = bearer(APIClient(), api_login(api_client, UserFactory())["access"])
     ticket = client.post("/api/v1/auth/ws-ticket/").json()["data"]["ticket"]
     assert ws_ticket_redeem(ticket=ticket) is None
+
+
+def test_the_purge_task_removes_dead_tickets_and_old_sessions():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from accounts.models import WsTicket
+    from accounts.tasks import auth_tables_purge_task
+
+    user = UserFactory()
+    old = LoginSession.objects.create(user=user, created_at=timezone.now() - timedelta(days=61))
+    live = LoginSession.objects.create(user=user)
+    WsTicket.objects.create(key_hash="a" * 64, user=user, expires_at=timezone.now())
+    assert auth_tables_purge_task() == {"ws_tickets": 1, "sessions": 1}
+    assert set(LoginSession.objects.values_list("pk", flat=True)) == {live.pk}
+    assert old.pk not in LoginSession.objects.values_list("pk", flat=True)

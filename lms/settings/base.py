@@ -196,6 +196,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "lms.outbox.tasks.outbox_purge_task",
         "schedule": crontab(hour=3, minute=17),
     },
+    "auth-tables-purge": {
+        "task": "accounts.tasks.auth_tables_purge_task",
+        "schedule": crontab(hour=3, minute=37),
+    },
 }
 
 # --- Auth -------------------------------------------------------------------------------
