@@ -103,7 +103,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         # Whatever sets a new password (services, admin forms, createsuperuser, the shell)
         # ends every API session of the user. set_password() leaves the raw value in
         # _password until save(); a hash upgrade on login clears it first, so it does not count.
-        password_changed = self._password is not None and not self._state.adding
+        password_changed = getattr(self, "_password", None) is not None and not self._state.adding
         super().save(*args, **kwargs)
         if password_changed:
             from accounts.services.sessions import sessions_end_all
