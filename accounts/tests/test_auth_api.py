@@ -172,3 +172,26 @@ def test_auth_endpoints_share_the_auth_throttle(settings):
     limited = post("login/", {"email": "a@example.test", "password": "x"})
     assert limited.status_code == 429
     assert int(limited["Retry-After"]) > 0
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the outbox relays after each one
+def test_whole_flow_through_a_real_smtp_server(smtp_server):
+    email = "whole.flow@example.test"
+    assert post("register/", {"email": email, "password": STRONG}).status_code == 201
+    (verification,) = smtp_server.wait_for(1)
+    assert verification["To"] == email
+    text = verification.get_body(preferencelist=("plain",)).get_content()
+    token = re.search(r"/accounts/verify-email/([^/\s]+)/", text).group(1)
+    assert post("email/verify/", {"token": token}).status_code == 200
+
+    tokens = post("login/", {"email": email, "password": STRONG}).json()["data"]
+    me = bearer(APIClient(), tokens["access"]).get("/api/v1/users/me/")
+    assert me.status_code == 200 and me.json()["data"]["email"] == email
+    rotated = post("refresh/", {"refresh": tokens["refresh"]}).json()["data"]
+    client = bearer(APIClient(), rotated["access"])
+    assert client.post("/api/v1/auth/logout/", {"refresh": rotated["refresh"]}).status_code == 204
+
+    for access in (tokens["access"], rotated["access"]):
+        assert bearer(APIClient(), access).get("/api/v1/users/me/").status_code == 401
+    for refresh in (tokens["refresh"], rotated["refresh"]):
+        assert post("refresh/", {"refresh": refresh}).status_code == 401
