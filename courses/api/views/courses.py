@@ -1,0 +1,195 @@
+"""Courses: catalogue, detail, lifecycle (publish, archive, duplicate)."""
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.permissions import is_admin
+from courses import permissions as perms
+from courses import selectors, services
+from courses.api import serializers as s
+from courses.api.views.common import (
+    SLUG_REGEX,
+    _deny,
+    _ReadOpenWriteAuthenticated,
+    _UploadThrottle,
+    plain,
+    run,
+)
+from courses.cache import cached, catalogue_cache_key, course_cache_key
+from courses.models import Course
+from lms.api.responses import envelope_response
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[s.CourseQuerySerializer],
+        responses=s.CourseListSerializer(many=True),
+        description=(
+            "The catalogue (published courses; same for everyone, cached), or with "
+            "`scope=teaching` your courses in any status (items add `viewer_role` and "
+            "`updated_at`), or with `scope=all` every course (admins)."
+        ),
+    ),
+    retrieve=extend_schema(responses=s.CourseDetailSerializer),
+    create=extend_schema(
+        request=s.CourseInputSerializer, responses={201: s.CourseDetailSerializer}
+    ),
+    partial_update=extend_schema(
+        request=s.CourseInputSerializer, responses=s.CourseDetailSerializer
+    ),
+    destroy=extend_schema(
+        responses={204: None}, description="Owners and admins; drafts without learners only."
+    ),
+)
+class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.GenericViewSet):
+    lookup_field = "slug"
+    lookup_value_regex = SLUG_REGEX
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    serializer_class = s.CourseDetailSerializer
+    queryset = Course.objects.none()  # reads go through selectors
+
+    def _course(self) -> Course:
+        return selectors.course_get_visible(slug=self.kwargs["slug"], user=self.request.user)
+
+    def _require(self, predicate: Callable[[Any, Course], bool], course: Course, why: str) -> None:
+        if not predicate(self.request.user, course):
+            _deny(self.request, why)
+
+    def _detail(self, course: Course) -> dict[str, Any]:
+        base = self.request.build_absolute_uri("/")
+        return cached(
+            course_cache_key(course.pk, f"detail:{base}"),
+            lambda: plain(
+                s.CourseDetailSerializer(
+                    selectors.course_detail(course=course), context={"request": self.request}
+                ).data
+            ),
+        )
+
+    def list(self, request: Request) -> Response:
+        query = s.CourseQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = dict(query.validated_data)
+        scope = params["scope"]
+        if scope == "teaching" and not request.user.is_authenticated:
+            raise NotAuthenticated()
+        if scope == "all" and not is_admin(request.user):
+            _deny(request, "Only admins list every course.")
+        filters = selectors.CourseFilters(**params)
+        if scope != "catalogue":
+            serializer_class: type[s.CourseListSerializer] = (
+                s.TeachingCourseSerializer if scope == "teaching" else s.CourseListSerializer
+            )
+            return self._page(
+                selectors.course_list(user=request.user, filters=filters), serializer_class
+            )
+        # The catalogue is the same for everyone: cache whole pages (versioned keys).
+        # Keyed by the validated query and the page only, so junk parameters cannot
+        # multiply entries; the host is in it because pagination links are absolute.
+        known = {**params, **{k: request.query_params.get(k) for k in ("page", "page_size")}}
+        fingerprint = request.build_absolute_uri(request.path) + json.dumps(
+            known, sort_keys=True, default=str
+        )
+        body = cached(
+            catalogue_cache_key(fingerprint),
+            lambda: plain(
+                self._page(
+                    selectors.course_list(user=request.user, filters=filters),
+                    s.CourseListSerializer,
+                ).data
+            ),
+        )
+        return envelope_response(body["data"], body["meta"])
+
+    def _page(self, courses: QuerySet[Course], serializer_class: type[Any]) -> Response:
+        page = self.paginate_queryset(courses)
+        items = page if page is not None else list(courses)
+        if serializer_class is s.TeachingCourseSerializer:
+            selectors.remember_viewer_roles(list(items), self.request.user)
+        data = serializer_class(items, many=True, context={"request": self.request}).data
+        return self.get_paginated_response(data)
+
+    def create(self, request: Request) -> Response:
+        if not perms.can_create_course(request.user):
+            _deny(request, "Only instructors and admins create courses.")
+        serializer = s.CourseInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        course = run(services.course_create, by=request.user, **data)
+        return Response(self._detail(course), status=status.HTTP_201_CREATED)
+
+    def retrieve(self, request: Request, slug: str) -> Response:
+        return Response(self._detail(self._course()))
+
+    def partial_update(self, request: Request, slug: str) -> Response:
+        course = self._course()
+        self._require(perms.can_edit_course, course, "Only the course's instructors edit it.")
+        serializer = s.CourseInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        course = run(
+            services.course_update, course=course, by=request.user, **serializer.validated_data
+        )
+        return Response(self._detail(course))
+
+    def destroy(self, request: Request, slug: str) -> Response:
+        course = self._course()
+        self._require(perms.can_delete_course, course, "Only owners delete a course.")
+        run(services.course_delete, course=course, by=request.user, request=request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, slug: str) -> Response:
+        """Validates (title, description, a module with a lesson) and publishes."""
+        course = self._course()
+        self._require(perms.can_publish_course, course, "Only the course's instructors publish it.")
+        course = run(services.course_publish, course=course, by=request.user, request=request)
+        return Response(self._detail(course))
+
+    @extend_schema(request=None, responses=s.CourseDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def archive(self, request: Request, slug: str) -> Response:
+        """Off the catalogue and closed to new enrollments; learners keep access."""
+        course = self._course()
+        self._require(perms.can_publish_course, course, "Only the course's instructors archive it.")
+        course = run(services.course_archive, course=course, by=request.user, request=request)
+        return Response(self._detail(course))
+
+    @extend_schema(request=s.CourseDuplicateSerializer, responses={201: s.CourseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def duplicate(self, request: Request, slug: str) -> Response:
+        """A deep copy (details, tags, modules, lessons) as a new draft that you own."""
+        course = self._course()
+        self._require(perms.can_duplicate_course, course, "You cannot copy this course.")
+        serializer = s.CourseDuplicateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        copy = run(
+            services.course_duplicate,
+            course=course,
+            by=request.user,
+            title=serializer.validated_data.get("title"),
+            request=request,
+        )
+        return Response(self._detail(copy), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=s.OutlineSerializer)
+    @action(detail=True, methods=["get"])
+    def outline(self, request: Request, slug: str) -> Response:
+        """Modules and lessons in order, without content; `state` per lesson is for the
+        learner's progress (null until the enrollments app provides it)."""
+        course = self._course()
+        outline = selectors.course_outline_for(course=course, user=request.user)
+        return Response({"course": course.slug, **outline})
+
+
+# --- staff -----------------------------------------------------------------------------
