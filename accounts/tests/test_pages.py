@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 import pyotp
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
@@ -82,7 +83,7 @@ def test_login_ignores_a_next_url_to_another_site():
 
     response = login(Client(), user.email, next_url="https://evil.example/")
 
-    assert response["Location"] == "/"
+    assert response["Location"] == settings.LOGIN_REDIRECT_URL
 
 
 def test_wrong_password_and_unknown_email_give_the_same_page():
@@ -279,7 +280,7 @@ def test_a_required_role_is_not_asked_when_not_required(settings):
 
     response = login(client, user.email)
 
-    assert response["Location"] == "/"
+    assert response["Location"] == settings.LOGIN_REDIRECT_URL
     assert logged_in_id(client) == str(user.pk)
 
 

@@ -222,7 +222,8 @@ PASSWORD_HASHERS = [
 # pages and the API all share them.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "/"
+# The session pages serve course teams; students use the API clients.
+LOGIN_REDIRECT_URL = "/instructor/"
 LOGOUT_REDIRECT_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "lms.views.csrf_failure"
 # SQLite cannot create the deferrable position constraints; there the row lock in the

@@ -6,6 +6,7 @@ Later issues extend this with courses, enrollments, quizzes and so on.
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
@@ -39,3 +40,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_demo: {created} users created, {len(DEMO_USERS) - created} already there."
         )
+        # Apps above accounts add their demo data; called by name, never imported (layers).
+        if "seed_demo_courses" in get_commands():
+            call_command("seed_demo_courses", force=True, stdout=self.stdout, stderr=self.stderr)
