@@ -122,14 +122,24 @@ def is_learner(user: Any, course: Course) -> bool:
 
 def can_view_lesson_content(user: Any, lesson: Lesson, course: Course | None = None) -> bool:
     """Body, video, file and link of a lesson: the team, admins, and on a visible course
-    anyone for preview lessons, learners (per the registered checks) for the rest.
-    Release dates and prerequisites are for the enrollments app to apply on top."""
+    anyone for preview lessons, learners (per the registered checks) for ungated ones.
+
+    Release dates and prerequisites are per learner and belong to the enrollments app: a
+    gated lesson's content is only served by its access-checked endpoint
+    (`/api/v1/lessons/{id}/`), never here, so nothing is shown before it unlocks."""
     course = course or lesson.module.course
     if can_teach(user, course):
         return True
     if course.status not in PUBLIC_STATUSES:
         return False
-    return lesson.is_preview or is_learner(user, course)
+    if lesson.is_preview:
+        return True
+    gated = (
+        lesson.release_at is not None
+        or lesson.release_after_days is not None
+        or lesson.requires_prerequisites
+    )
+    return not gated and is_learner(user, course)
 
 
 # --- queryset filters ------------------------------------------------------------------

@@ -1,0 +1,128 @@
+"""Reads with rules: my enrollments (with next lesson), the roster, per-learner outline
+state. Each runs a constant number of queries whatever the number of rows."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from courses.models import Course, Lesson
+from enrollments.models import Enrollment, LessonCompletion
+from enrollments.permissions import release_time, seated_enrollment
+
+
+def enrollment_list_mine(*, user: Any) -> QuerySet[Enrollment]:
+    return (
+        Enrollment.objects.filter(user_id=user.pk)
+        .exclude(status__in=[Enrollment.Status.DROPPED, Enrollment.Status.REVOKED])
+        .select_related("course")
+        .order_by("-enrolled_at", "-id")
+    )
+
+
+def enrollment_get_mine(*, user: Any, enrollment_id: int) -> Enrollment:
+    """Own enrollments only (any status); anything else is a 404."""
+    enrollment = (
+        Enrollment.objects.select_related("course")
+        .filter(pk=enrollment_id, user_id=user.pk)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def enrollment_get(*, enrollment_id: int) -> Enrollment:
+    enrollment = (
+        Enrollment.objects.select_related("course", "user").filter(pk=enrollment_id).first()
+    )
+    if enrollment is None:
+        raise Http404
+    return enrollment
+
+
+def roster_list(*, course: Course, status: str | None = None) -> QuerySet[Enrollment]:
+    qs = Enrollment.objects.filter(course_id=course.pk).select_related("user")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("user__email", "id")
+
+
+def next_lessons_for(enrollments: list[Enrollment]) -> dict[int, dict[str, Any] | None]:
+    """{enrollment id: the first lesson (course order) not completed yet, or None}.
+    Two queries for any number of enrollments."""
+    if not enrollments:
+        return {}
+    course_ids = {e.course_id for e in enrollments}
+    lessons = Lesson.objects.filter(module__course_id__in=course_ids).order_by(
+        "module__course_id", "module__position", "position"
+    )
+    by_course: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in lessons.values("id", "title", "kind", "module__course_id"):
+        by_course[row["module__course_id"]].append(dict(row))
+    done: dict[int, set[int]] = defaultdict(set)
+    for enrollment_id, lesson_id in LessonCompletion.objects.filter(
+        enrollment_id__in=[e.pk for e in enrollments]
+    ).values_list("enrollment_id", "lesson_id"):
+        done[enrollment_id].add(lesson_id)
+    out: dict[int, dict[str, Any] | None] = {}
+    for enrollment in enrollments:
+        out[enrollment.pk] = next(
+            (
+                {"id": row["id"], "title": row["title"], "kind": row["kind"]}
+                for row in by_course[enrollment.course_id]
+                if row["id"] not in done[enrollment.pk]
+            ),
+            None,
+        )
+    return out
+
+
+def outline_state_for(user: Any, course: Course, lesson_ids: list[int]) -> dict[int, Any]:
+    """Registered with courses: each lesson's `completed`, `locked`, `lock_reason`,
+    `unlock_at` for an enrolled learner (active or completed); {} for anyone else.
+    Three queries whatever the number of lessons."""
+    enrollment = seated_enrollment(user, course)
+    if enrollment is None or not lesson_ids:
+        return {}
+    done = set(
+        LessonCompletion.objects.filter(enrollment_id=enrollment.pk).values_list(
+            "lesson_id", flat=True
+        )
+    )
+    rows = (
+        Lesson.objects.filter(pk__in=lesson_ids, module__course_id=course.pk)
+        .order_by("module__position", "position")
+        .values(
+            "id",
+            "is_preview",
+            "required_for_completion",
+            "release_at",
+            "release_after_days",
+            "requires_prerequisites",
+        )
+    )
+    now = timezone.now()
+    states: dict[int, Any] = {}
+    missing_required = False  # an earlier required lesson is not completed
+    for row in rows:
+        unlock_at = release_time(dict(row), enrollment)
+        reason = None
+        if row["is_preview"]:
+            pass
+        elif unlock_at is not None and now < unlock_at:
+            reason = "not_released"
+        elif row["requires_prerequisites"] and missing_required:
+            reason = "prerequisite"
+        completed = row["id"] in done
+        states[row["id"]] = {
+            "completed": completed,
+            "locked": reason is not None,
+            "lock_reason": reason,
+            "unlock_at": unlock_at.isoformat() if unlock_at is not None else None,
+        }
+        if row["required_for_completion"] and not completed:
+            missing_required = True
+    return states
