@@ -1,7 +1,8 @@
 """Rendering and sending of the accounts emails (called by the outbox handlers in tasks.py).
 
-Each email `<name>` has three templates in accounts/templates/accounts/email/: the subject
-(`<name>_subject.txt`), the text body (`<name>.txt`) and the HTML body (`<name>.html`).
+Each email `<name>` has three templates in `<template_dir>` (accounts/email by default;
+other apps pass their own): the subject (`<name>_subject.txt`), the text body
+(`<name>.txt`) and the HTML body (`<name>.html`).
 """
 
 from email.utils import parseaddr
@@ -17,7 +18,12 @@ TEMPLATE_DIR = "accounts/email"
 
 
 def email_send(
-    *, user: User, name: str, context: dict[str, Any] | None = None, message_id: int | None = None
+    *,
+    user: User,
+    name: str,
+    context: dict[str, Any] | None = None,
+    message_id: int | None = None,
+    template_dir: str = TEMPLATE_DIR,
 ) -> None:
     """Render email `name` for the user and send it (text with an HTML alternative).
 
@@ -26,9 +32,9 @@ def email_send(
     """
     ctx = {"user": user, "site_url": settings.PUBLIC_BASE_URL, **(context or {})}
     # A header must be one line, whatever the template's whitespace.
-    subject = " ".join(render_to_string(f"{TEMPLATE_DIR}/{name}_subject.txt", ctx).split())
-    text = render_to_string(f"{TEMPLATE_DIR}/{name}.txt", ctx)
-    html = render_to_string(f"{TEMPLATE_DIR}/{name}.html", ctx)
+    subject = " ".join(render_to_string(f"{template_dir}/{name}_subject.txt", ctx).split())
+    text = render_to_string(f"{template_dir}/{name}.txt", ctx)
+    html = render_to_string(f"{template_dir}/{name}.html", ctx)
     headers = {}
     if message_id is not None:
         headers["Message-ID"] = f"<outbox-{message_id}-{name}@{_sender_domain()}>"

@@ -9,7 +9,7 @@ from typing import Any
 
 from celery import shared_task
 
-from enrollments.emails import enrollment_email_send
+from accounts.emails import email_send
 from enrollments.models import Enrollment
 from enrollments.services import progress_recompute
 from lms.outbox.handlers import outbox_handler, register_task_handler
@@ -30,7 +30,8 @@ def _enrollment(payload: dict[str, Any], statuses: tuple[str, ...]) -> Enrollmen
 
 
 def _send(enrollment: Enrollment, name: str, message_id: int, **extra: Any) -> None:
-    enrollment_email_send(
+    email_send(
+        template_dir="enrollments/email",
         user=enrollment.user,
         name=name,
         context={
