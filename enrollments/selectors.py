@@ -2,9 +2,11 @@
 state. Each runs a constant number of queries whatever the number of rows."""
 
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
@@ -126,3 +128,85 @@ def outline_state_for(user: Any, course: Course, lesson_ids: list[int]) -> dict[
         if row["required_for_completion"] and not completed:
             missing_required = True
     return states
+
+
+# --- instructor pages (roster, one learner) ------------------------------------------------
+
+ROSTER_FILTERS = ("not_started", "in_progress", "completed", "inactive")
+INACTIVE_AFTER_DAYS = 14
+
+
+def roster_filtered(
+    *, course: Course, filter: str | None = None, search: str = "", now: Any = None
+) -> QuerySet[Enrollment]:
+    """The course's enrollments (every status) narrowed by one of `ROSTER_FILTERS` and a
+    search over email and name; ordered by email. One query, whatever the page size.
+
+    - not_started: active with nothing completed (0 %);
+    - in_progress: active, between 1 and 99 %;
+    - completed: status completed (completion is sticky, whatever the percent later);
+    - inactive: active, no activity (or, never active, enrolled) for 14 days or more.
+    """
+    qs = roster_list(course=course)
+    active = Enrollment.Status.ACTIVE
+    if filter == "not_started":
+        qs = qs.filter(status=active, percent=0)
+    elif filter == "in_progress":
+        qs = qs.filter(status=active, percent__gt=0, percent__lt=100)
+    elif filter == "completed":
+        qs = qs.filter(status=Enrollment.Status.COMPLETED)
+    elif filter == "inactive":
+        cutoff = (now or timezone.now()) - timedelta(days=INACTIVE_AFTER_DAYS)
+        qs = qs.filter(status=active).filter(
+            Q(last_activity_at__lte=cutoff)
+            | Q(last_activity_at__isnull=True, enrolled_at__lte=cutoff)
+        )
+    search = search.strip()
+    if search:
+        qs = qs.annotate(
+            _full_name=Concat("user__first_name", Value(" "), "user__last_name")
+        ).filter(
+            Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+            | Q(_full_name__icontains=search)
+        )
+    return qs
+
+
+def roster_enrollment_get(*, course: Course, enrollment_id: int) -> Enrollment:
+    """One enrollment of the course (with its user); any other id is a 404."""
+    enrollment = (
+        Enrollment.objects.select_related("user")
+        .filter(pk=enrollment_id, course_id=course.pk)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404
+    enrollment.course = course
+    return enrollment
+
+
+def enrollment_lesson_rows(*, enrollment: Enrollment) -> list[dict[str, Any]]:
+    """Every lesson of the course in order with the learner's completion time (or None):
+    `module`, `lesson`, `kind`, `required`, `completed_at`. Two queries."""
+    completed = dict(
+        LessonCompletion.objects.filter(enrollment_id=enrollment.pk).values_list(
+            "lesson_id", "completed_at"
+        )
+    )
+    rows = (
+        Lesson.objects.filter(module__course_id=enrollment.course_id)
+        .order_by("module__position", "position")
+        .values("id", "title", "kind", "required_for_completion", "module__title")
+    )
+    return [
+        {
+            "module": row["module__title"],
+            "lesson": row["title"],
+            "kind": row["kind"],
+            "required": row["required_for_completion"],
+            "completed_at": completed.get(row["id"]),
+        }
+        for row in rows
+    ]
