@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "lms.outbox",
     "lms.audit",
     *LMS_APPS,
+    "bench",  # the benchmark dataset and tools; not an LMS app (no URLs, no layer)
 ]
 
 MIDDLEWARE = [
