@@ -43,13 +43,12 @@ from accounts.services.users import (
     AccountError,
     email_verification_resend,
     email_verify,
-    login_notice_publish,
+    login_complete,
     password_change,
     password_reset_confirm,
     password_reset_request,
     user_register,
 )
-from lms.audit.services import client_ip
 
 BEARER, COOKIE = LoginSession.Kind.BEARER, LoginSession.Kind.COOKIE
 INVALID_CREDENTIALS = "Invalid email or password."
@@ -123,18 +122,10 @@ def _token_response(
     return Response(data)
 
 
-@transaction.atomic
-def _complete_login(request: Request, user: User, kind: str, **extra: Any) -> Response:
-    pair = session_start(user=user, kind=kind, request=request)
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    if not mfa.mfa_enabled(user):
-        login_notice_publish(
-            user=user,
-            session_id=pair.session_id,
-            ip=client_ip(request),
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:256],
-        )
+def _complete_login(
+    request: Request, user: User, kind: str, *, mfa_used: bool, **extra: Any
+) -> Response:
+    pair = login_complete(user=user, kind=kind, mfa_used=mfa_used, request=request)
     return _token_response(request, pair, kind, user, **extra)
 
 
@@ -187,7 +178,7 @@ class LoginView(AuthView):
         if user.role in settings.MFA_REQUIRED_ROLES:
             token = mfa_challenge_issue(user=user, kind=data["mode"])
             return Response({"mfa_setup_required": True, "mfa_token": token})
-        return _complete_login(request, user, data["mode"])
+        return _complete_login(request, user, data["mode"], mfa_used=False)
 
 
 class LoginMfaView(AuthView):
@@ -216,7 +207,7 @@ class LoginMfaView(AuthView):
                     accepted = False
             if accepted:
                 login_failures_clear(user=user)
-                return _complete_login(request, user, kind, **extra)
+                return _complete_login(request, user, kind, mfa_used=True, **extra)
             login_failure_record(user=user, request=request)
         raise AuthenticationFailed("The code is not valid.", code="invalid_code")
 

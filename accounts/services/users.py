@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from accounts.models import LoginSession, User, normalize_email
 from accounts.services.login import login_failures_clear
-from accounts.services.sessions import sessions_end_all
+from accounts.services.sessions import TokenPair, session_start, sessions_end_all
 from accounts.tokens import email_verification_token_user, password_reset_token, uid_decode
-from lms.audit.services import audit_diff, audit_log_record
+from lms.audit.services import audit_diff, audit_log_record, client_ip
 from lms.outbox.services import outbox_publish
 
 NEW_LOGIN_LOOKBACK = timedelta(days=90)
@@ -278,7 +278,23 @@ def user_invite(
     return user
 
 
-def login_notice_publish(*, user: User, session_id: Any, ip: str | None, user_agent: str) -> None:
+@transaction.atomic
+def login_complete(*, user: User, kind: str, mfa_used: bool, request: Any = None) -> TokenPair:
+    """The last step of every API login: a new session, last_login, the new-sign-in notice."""
+    pair = session_start(user=user, kind=kind, request=request)
+    user.last_login = timezone.now()
+    user.save(update_fields=["last_login"])
+    if not mfa_used:
+        _login_notice_publish(
+            user=user,
+            session_id=pair.session_id,
+            ip=client_ip(request) if request is not None else None,
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:256] if request is not None else "",
+        )
+    return pair
+
+
+def _login_notice_publish(*, user: User, session_id: Any, ip: str | None, user_agent: str) -> None:
     """Tell users without MFA about a sign-in from a browser or app not seen recently."""
     seen = (
         LoginSession.objects.filter(

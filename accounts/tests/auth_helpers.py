@@ -26,3 +26,11 @@ def access_token_for(user: User) -> str:
     from accounts.services.sessions import session_start
 
     return session_start(user=user, kind="bearer").access
+
+
+def client_for(user: User | None) -> APIClient:
+    """An API client authenticated as the user (anonymous for None)."""
+    client = APIClient()
+    if user is not None:
+        bearer(client, access_token_for(user))
+    return client

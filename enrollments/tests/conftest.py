@@ -8,19 +8,12 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.auth_helpers import access_token_for
+from accounts.tests.auth_helpers import client_for
 from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
 from courses.models import Course, CourseStaff, Lesson
 from courses.tests.factories import CourseFactory, LessonFactory, ModuleFactory
 
 ROLES = ("anonymous", "student", "other_student", "instructor", "other_instructor", "admin")
-
-
-def client_for(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token_for(user)}")
-    return client
 
 
 @pytest.fixture
