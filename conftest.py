@@ -7,6 +7,7 @@ under CI=true a missing service is a failure, never a skip.
 
 import importlib.util
 import os
+import shutil
 
 import pytest
 from django.conf import settings
@@ -27,12 +28,14 @@ def _missing_service(marker: str) -> str | None:
             return f"needs Chromium at {CHROMIUM_PATH}: apt-get install -y chromium"
         if importlib.util.find_spec("playwright") is None:
             return "needs playwright: pip install -r requirements/dev.txt"
+    if marker == "wrk" and shutil.which("wrk") is None:
+        return "needs wrk: apt-get install -y wrk"
     return None
 
 
 @pytest.fixture(autouse=True)
 def _require_marked_services(request: pytest.FixtureRequest) -> None:
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "wrk"):
         if request.node.get_closest_marker(marker) is None:
             continue
         reason = _missing_service(marker)

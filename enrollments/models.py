@@ -103,6 +103,7 @@ class Enrollment(models.Model):
             models.Index(fields=["course", "status", "waitlisted_at"], name="enrol_course_status"),
             models.Index(fields=["course", "percent"], name="enrol_course_percent"),
             models.Index(fields=["user", "status"], name="enrol_user_status"),
+            models.Index(fields=["course", "id"], name="enrol_course_id"),  # roster keyset
         ]
 
     def __str__(self) -> str:

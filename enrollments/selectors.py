@@ -46,10 +46,11 @@ def enrollment_get(*, enrollment_id: int) -> Enrollment:
 
 
 def roster_list(*, course: Course, status: str | None = None) -> QuerySet[Enrollment]:
+    """The API roster, for keyset pages on the enrollment id (index enrol_course_id)."""
     qs = Enrollment.objects.filter(course_id=course.pk).select_related("user")
     if status:
         qs = qs.filter(status=status)
-    return qs.order_by("user__email", "id")
+    return qs.order_by("-id")  # the paginator orders by -id again; explicit for other callers
 
 
 def next_lessons_for(enrollments: list[Enrollment]) -> dict[int, dict[str, Any] | None]:
@@ -147,7 +148,7 @@ def roster_filtered(
     - completed: status completed (completion is sticky, whatever the percent later);
     - inactive: active, no activity (or, never active, enrolled) for 14 days or more.
     """
-    qs = roster_list(course=course)
+    qs = roster_list(course=course).order_by("user__email", "id")
     active = Enrollment.Status.ACTIVE
     if filter == "not_started":
         qs = qs.filter(status=active, percent=0)

@@ -51,6 +51,9 @@ if settings.API_DOCS_ENABLED:
         path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
     ]
 
+if getattr(settings, "BENCH_BASELINES", False):  # lms.settings.bench only
+    urlpatterns.append(path("bench/", include("bench.urls")))
+
 urlpatterns.append(re_path(r"^api/(?P<path>.*)$", views.api_not_found))
 
 handler400 = views.handler400

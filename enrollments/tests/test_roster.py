@@ -30,6 +30,23 @@ def test_roster_read_matrix(people, course, role):
         assert rows[0]["progress"] == {"completed": 0, "total": 3, "percent": 0}
 
 
+def test_roster_pages_by_cursor_newest_first(people, course):
+    """Keyset pages: following `next` walks every learner once, newest enrollment first,
+    with no total count (a deep page costs what page 1 costs)."""
+    learners = UserFactory.create_batch(7)
+    ids = [enrollment_create(user=learner, course=course).pk for learner in learners]
+    client = client_for(people.owner)
+    url: str | None = f"/api/v1/courses/{course.slug}/enrollments/?page_size=3"
+    seen, pages = [], 0
+    while url:
+        body = client.get(url).json()
+        assert "count" not in body["meta"]
+        seen += [row["id"] for row in body["data"]]
+        url, pages = body["meta"]["next"], pages + 1
+    assert seen == sorted(ids, reverse=True)
+    assert pages == 3
+
+
 def test_ta_reads_roster_but_cannot_add(people, course):
     client = client_for(people.ta)
     assert client.get(f"/api/v1/courses/{course.slug}/enrollments/").status_code == 200
