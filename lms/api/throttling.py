@@ -1,15 +1,55 @@
-"""DRF throttles backed by the default cache (Redis when REDIS_URL is set).
+"""DRF throttles counted in the default cache (Redis when REDIS_URL is set).
 
-DRF's classes read their rates once, at import; these read them on each request so that
-settings overrides (tests, ops) take effect.
+DRF's own classes keep a list of every request's timestamp in one cache entry, read and
+rewritten whole on each request: the work grows with the rate, and two concurrent requests
+can both read the old list and lose a count. These count in fixed windows instead: one
+atomic INCR per request (with its expiry in the same round trip on Redis), whatever the
+rate. A window lets at most twice the rate through across its boundary, the usual price of
+fixed windows.
+
+Rates are read on each request, so settings overrides (tests, ops) take effect. Like the
+rest of the cache, throttles fail open: when Redis is down, requests are not throttled.
 """
 
+import logging
+import math
+from typing import Any
+
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
+logger = logging.getLogger(__name__)
 
-class _LiveRatesMixin:
+
+def _count_in_window(key: str, ttl: int) -> int | None:
+    """Adds one to the window's counter and returns it; None when the cache is down."""
+    try:
+        client = cache.client.get_client(write=True)  # type: ignore[attr-defined]
+    except AttributeError:  # not django-redis (the embedded local-memory cache)
+        cache.add(key, 0, ttl)
+        return int(cache.incr(key))
+    try:
+        pipe = client.pipeline(transaction=False)
+        full_key = cache.make_key(key)
+        pipe.incr(full_key)
+        pipe.expire(full_key, ttl, nx=True)
+        count, _ = pipe.execute()
+        return int(count)
+    except Exception:  # any Redis failure: fail open, like the rest of the cache
+        logger.warning("throttle counter unavailable; request not throttled", exc_info=True)
+        return None
+
+
+class _WindowCounterMixin:
+    scope: str | None
+    rate: str | None
+    num_requests: Any
+    duration: Any
+    key: str | None
+    timer: Any
+
     def get_rate(self) -> str | None:
         scope = getattr(self, "scope", None)
         if not scope:
@@ -20,14 +60,40 @@ class _LiveRatesMixin:
             raise ImproperlyConfigured(f"No throttle rate set for scope {scope!r}.") from None
         return None if rate is None else str(rate)
 
+    def allow_request(self, request: Any, view: Any) -> bool:
+        if self.rate is None:
+            return True
+        self.key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if self.key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self._window_ends_at = (window + 1) * self.duration
+        self._now = now
+        count = _count_in_window(f"{self.key}:w{window}", self.duration)
+        return count is None or count <= self.num_requests
 
-class AnonRateThrottle(_LiveRatesMixin, throttling.AnonRateThrottle):
+    def wait(self) -> float:
+        """Seconds until the window ends (the Retry-After header)."""
+        return max(1, math.ceil(self._window_ends_at - self._now))
+
+
+class AnonRateThrottle(_WindowCounterMixin, throttling.AnonRateThrottle):
     pass
 
 
-class UserRateThrottle(_LiveRatesMixin, throttling.UserRateThrottle):
+class UserRateThrottle(_WindowCounterMixin, throttling.UserRateThrottle):
     pass
 
 
-class ScopedRateThrottle(_LiveRatesMixin, throttling.ScopedRateThrottle):
+class ScopedRateThrottle(_WindowCounterMixin, throttling.ScopedRateThrottle):
     """Applies only to views that set `throttle_scope` (auth, uploads, submissions)."""
+
+    def allow_request(self, request: Any, view: Any) -> bool:
+        # As DRF's: the scope (and so the rate) comes from the view, at request time.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return True
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
