@@ -19,7 +19,7 @@ checking several predicates costs one query.
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 
 from accounts.models import User
 from accounts.permissions import is_admin
@@ -53,12 +53,23 @@ def staff_role(user: Any, course: Course) -> str | None:
         return None
     roles: dict[int, str | None] = course.__dict__.setdefault(_ROLE_CACHE_ATTR, {})
     if user.pk not in roles:
-        roles[user.pk] = (
-            CourseStaff.objects.filter(course_id=course.pk, user_id=user.pk)
-            .values_list("role", flat=True)
-            .first()
-        )
+        # A slice, not .first(): (course, user) is unique, so no ORDER BY (and no join to
+        # the course for its default ordering) is needed.
+        found = CourseStaff.objects.filter(course_id=course.pk, user_id=user.pk).values_list(
+            "role", flat=True
+        )[:1]
+        roles[user.pk] = next(iter(found), None)
     return roles[user.pk]
+
+
+def viewer_role_subquery(user: Any, course_ref: str = "pk") -> Subquery:
+    """The user's team role on the course at `course_ref` (an annotation that spares
+    staff_role's query: pass the value to remember_staff_role)."""
+    return Subquery(
+        CourseStaff.objects.filter(course_id=OuterRef(course_ref), user_id=user.pk).values("role")[
+            :1
+        ]
+    )
 
 
 def remember_staff_role(course: Course, user: Any, role: str | None) -> None:

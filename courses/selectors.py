@@ -34,6 +34,7 @@ from courses.permissions import (
     catalogue_courses_q,
     remember_staff_role,
     teaching_courses_q,
+    viewer_role_subquery,
 )
 
 SCOPES = ("catalogue", "teaching", "all")
@@ -171,8 +172,15 @@ def _search(courses: QuerySet[Course], text: str) -> tuple[QuerySet[Course], tup
 
 
 def course_get_visible(*, slug: str, user: Any) -> Course:
-    """The course if `can_view_course` allows it; Http404 otherwise (drafts to outsiders)."""
-    course = Course.objects.select_related("category__parent").filter(slug=slug).first()
+    """The course if `can_view_course` allows it; Http404 otherwise (drafts to outsiders).
+    One query: a signed-in user's team role comes with it (later checks are free)."""
+    courses = Course.objects.select_related("category__parent").filter(slug=slug)
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    if signed_in:
+        courses = courses.annotate(viewer_role=viewer_role_subquery(user))
+    course = courses.first()
+    if course is not None and signed_in:
+        remember_staff_role(course, user, course.viewer_role)  # type: ignore[attr-defined]
     if course is None or not can_view_course(user, course):
         raise Http404("No such course.")
     return course
@@ -248,8 +256,10 @@ def course_staff_get(*, course: Course, member_id: Any) -> CourseStaff:
 # --- outline ---------------------------------------------------------------------------
 
 # Higher apps (enrollments) register providers of per-learner lesson state in their
-# AppConfig.ready(): provider(user, course, lesson_ids) -> {lesson_id: {...state...}}.
-OutlineStateProvider = Callable[[Any, Course, list[int]], dict[int, dict[str, Any]]]
+# AppConfig.ready(): provider(user, course, lessons) -> {lesson_id: {...state...}}, where
+# `lessons` are the outline's lesson dicts in course order (ids and release rules), so a
+# provider need not read the lessons again.
+OutlineStateProvider = Callable[[Any, Course, list[dict[str, Any]]], dict[int, dict[str, Any]]]
 _outline_state_providers: list[OutlineStateProvider] = []
 
 
@@ -329,10 +339,9 @@ def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
         return outline
     outline = copy.deepcopy(outline)
     lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
-    ids = [lesson["id"] for lesson in lessons]
     states: dict[int, dict[str, Any]] = {}
     for provider in _outline_state_providers:
-        states.update(provider(user, course, ids) or {})
+        states.update(provider(user, course, lessons) or {})
     for lesson in lessons:
         lesson["state"] = states.get(lesson["id"])
     return outline

@@ -5,14 +5,19 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
 
 from courses.models import Course, Lesson
+from courses.permissions import remember_staff_role, viewer_role_subquery
 from enrollments.models import Enrollment, LessonCompletion
-from enrollments.permissions import release_time, seated_enrollment
+from enrollments.permissions import (
+    release_time,
+    remember_seated_enrollment,
+    seated_enrollment,
+)
 
 
 def enrollment_list_mine(*, user: Any) -> QuerySet[Enrollment]:
@@ -53,6 +58,36 @@ def roster_list(*, course: Course, status: str | None = None) -> QuerySet[Enroll
     return qs.order_by("-id")  # the paginator orders by -id again; explicit for other callers
 
 
+def lesson_for_viewer(*, user: Any, lesson_id: Any) -> Lesson:
+    """The lesson with its module and course, Http404 when there is none. For a signed-in
+    user, two queries settle every later check: the lesson brings the user's team role,
+    and the seated enrollment (with `lesson_completed` for this lesson) is read and
+    remembered for can_access_lesson and seated_enrollment."""
+    lessons = Lesson.objects.select_related("module__course").filter(pk=lesson_id)
+    signed_in = bool(getattr(user, "is_authenticated", False))
+    if signed_in:
+        lessons = lessons.annotate(viewer_role=viewer_role_subquery(user, "module__course_id"))
+    lesson = lessons.first()
+    if lesson is None:
+        raise Http404("No such lesson.")
+    course = lesson.module.course
+    if signed_in:
+        remember_staff_role(course, user, lesson.viewer_role)  # type: ignore[attr-defined]
+        enrollment = (
+            Enrollment.objects.filter(
+                user_id=user.pk, course_id=course.pk, status__in=Enrollment.SEATED
+            )
+            .annotate(
+                lesson_completed=Exists(
+                    LessonCompletion.objects.filter(enrollment=OuterRef("pk"), lesson=lesson)
+                )
+            )
+            .first()
+        )
+        remember_seated_enrollment(course, user, enrollment)
+    return lesson
+
+
 def next_lessons_for(enrollments: list[Enrollment]) -> dict[int, dict[str, Any] | None]:
     """{enrollment id: the first lesson (course order) not completed yet, or None}.
     Two queries for any number of enrollments."""
@@ -83,30 +118,22 @@ def next_lessons_for(enrollments: list[Enrollment]) -> dict[int, dict[str, Any] 
     return out
 
 
-def outline_state_for(user: Any, course: Course, lesson_ids: list[int]) -> dict[int, Any]:
+def outline_state_for(user: Any, course: Course, lessons: list[dict[str, Any]]) -> dict[int, Any]:
     """Registered with courses: each lesson's `completed`, `locked`, `lock_reason`,
     `unlock_at` for an enrolled learner (active or completed); {} for anyone else.
-    Three queries whatever the number of lessons."""
+
+    `lessons` are the outline's lesson dicts in course order, with their release rules
+    (`is_preview`, `required_for_completion`, `release_at`, `release_after_days`,
+    `requires_prerequisites`). Two queries whatever the number of lessons."""
     enrollment = seated_enrollment(user, course)
-    if enrollment is None or not lesson_ids:
+    if enrollment is None or not lessons:
         return {}
     done = set(
-        LessonCompletion.objects.filter(enrollment_id=enrollment.pk).values_list(
-            "lesson_id", flat=True
-        )
+        LessonCompletion.objects.filter(enrollment_id=enrollment.pk)
+        .order_by()
+        .values_list("lesson_id", flat=True)
     )
-    rows = (
-        Lesson.objects.filter(pk__in=lesson_ids, module__course_id=course.pk)
-        .order_by("module__position", "position")
-        .values(
-            "id",
-            "is_preview",
-            "required_for_completion",
-            "release_at",
-            "release_after_days",
-            "requires_prerequisites",
-        )
-    )
+    rows = lessons
     now = timezone.now()
     states: dict[int, Any] = {}
     missing_required = False  # an earlier required lesson is not completed

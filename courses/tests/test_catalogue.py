@@ -241,9 +241,9 @@ def test_structure_lists_run_the_same_queries(
     for _ in range(lessons - 1):
         LessonFactory(module=module)
     client = as_user(team.ta)
-    # auth (user joined with session), course, the TA's role, lessons
-    with django_assert_num_queries(4):
+    # auth (user joined with session), course with the TA's role, lessons
+    with django_assert_num_queries(3):
         data = client.get(f"/api/v1/courses/{course.slug}/lessons/").json()["data"]
     assert len(data) == lessons and not any(item["content_locked"] for item in data)
-    with django_assert_num_queries(4):  # auth, course, role, modules
+    with django_assert_num_queries(3):  # auth, course with role, modules
         client.get(f"/api/v1/courses/{course.slug}/modules/")

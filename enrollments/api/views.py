@@ -189,12 +189,7 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
 
     @cached_property
     def lesson(self) -> Lesson:
-        lesson = (
-            Lesson.objects.select_related("module__course").filter(pk=self.kwargs["pk"]).first()
-        )
-        if lesson is None:
-            raise Http404
-        return lesson
+        return selectors.lesson_for_viewer(user=self.request.user, lesson_id=self.kwargs["pk"])
 
     def _refusal(self, request: Request) -> Response | None:
         decision = can_access_lesson(request.user, self.lesson, self.lesson.module.course)
@@ -224,9 +219,7 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
             return refusal
         enrollment = seated_enrollment(request.user, self.lesson.module.course)
         completed = (
-            LessonCompletion.objects.filter(enrollment=enrollment, lesson=self.lesson).exists()
-            if enrollment is not None
-            else None
+            getattr(enrollment, "lesson_completed", None) if enrollment is not None else None
         )
         return Response(
             s.LessonContentSerializer(
