@@ -10,7 +10,7 @@ and can never exceed it.
 import logging
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -38,10 +38,16 @@ def required_total_for(course_id: int) -> int:
     return Lesson.objects.filter(module__course_id=course_id, required_for_completion=True).count()
 
 
-def completed_required_for(enrollment_id: int) -> int:
-    return LessonCompletion.objects.filter(
-        enrollment_id=enrollment_id, lesson__required_for_completion=True
-    ).count()
+def rollup_counts(enrollment: Enrollment) -> tuple[int, int]:
+    """(required lessons completed, required lessons in the course) in one query: one
+    index probe into the completions per required lesson, however many learners."""
+    completed = LessonCompletion.objects.filter(
+        enrollment_id=enrollment.pk, lesson_id=OuterRef("pk")
+    )
+    counts = Lesson.objects.filter(
+        module__course_id=enrollment.course_id, required_for_completion=True
+    ).aggregate(total=Count("pk"), done=Count("pk", filter=Q(Exists(completed))))
+    return counts["done"], counts["total"]
 
 
 def _mark_completed_if_done(enrollment: Enrollment) -> bool:
@@ -64,21 +70,32 @@ def _mark_completed_if_done(enrollment: Enrollment) -> bool:
     return True
 
 
-def rollup_refresh(*, enrollment: Enrollment) -> Enrollment:
-    """Recomputes the rollup from counts. The caller holds the enrollment row lock (or
-    has just created the row in its transaction)."""
-    total = required_total_for(enrollment.course_id)
-    done = completed_required_for(enrollment.pk)
+ROLLUP_FIELDS = ["required_total", "completed_count", "percent"]
+
+
+def _rollup_set(enrollment: Enrollment) -> None:
+    done, total = rollup_counts(enrollment)
     enrollment.required_total = total
     enrollment.completed_count = done
     enrollment.percent = percent_of(done, total)
-    enrollment.save(update_fields=["required_total", "completed_count", "percent"])
+
+
+def rollup_refresh(*, enrollment: Enrollment) -> Enrollment:
+    """Recomputes the rollup from counts. The caller holds the enrollment row lock (or
+    has just created the row in its transaction)."""
+    _rollup_set(enrollment)
+    enrollment.save(update_fields=ROLLUP_FIELDS)
     _mark_completed_if_done(enrollment)
     return enrollment
 
 
 def _lock_seated(enrollment: Enrollment) -> Enrollment:
-    current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
+    # The course comes along (for the caller's answer) but only the enrollment is locked.
+    current = (
+        Enrollment.objects.select_for_update(of=("self",))
+        .select_related("course")
+        .get(pk=enrollment.pk)
+    )
     if current.status not in Enrollment.SEATED:
         raise EnrollmentConflict("not_active", "This enrollment is not active.")
     return current
@@ -91,13 +108,18 @@ def lesson_complete(*, enrollment: Enrollment, lesson: Lesson) -> tuple[Enrollme
     is the caller's check (enrollments.permissions.can_access_lesson)."""
     current = _lock_seated(enrollment)
     now = timezone.now()
-    _, created = LessonCompletion.objects.get_or_create(
-        enrollment=current, lesson=lesson, defaults={"completed_at": now}
-    )
+    # Every completion of this enrollment is made here under its row lock, so a plain
+    # check-then-insert cannot race (and needs no savepoint, unlike get_or_create).
+    created = not LessonCompletion.objects.filter(enrollment=current, lesson=lesson).exists()
     current.last_activity_at = now
-    current.save(update_fields=["last_activity_at"])
+    fields = ["last_activity_at"]
     if created:
-        rollup_refresh(enrollment=current)
+        LessonCompletion.objects.create(enrollment=current, lesson=lesson, completed_at=now)
+        _rollup_set(current)
+        fields += ROLLUP_FIELDS
+    current.save(update_fields=fields)  # one UPDATE for the activity and the rollup
+    if created:
+        _mark_completed_if_done(current)
     return current, created
 
 
