@@ -21,6 +21,7 @@ from courses.models import Course, Lesson
 from courses.selectors import course_get_visible
 from enrollments import selectors, services
 from enrollments.api import serializers as s
+from enrollments.api.plain import enrollment_data, roster_entry_data
 from enrollments.models import Enrollment, LessonCompletion
 from enrollments.permissions import (
     can_access_lesson,
@@ -71,7 +72,7 @@ def _deny(request: Request, message: str) -> NoReturn:
 
 def _enrollment_out(enrollment: Enrollment) -> dict[str, Any]:
     next_lessons = selectors.next_lessons_for([enrollment])
-    return s.EnrollmentSerializer(enrollment, context={"next_lessons": next_lessons}).data
+    return enrollment_data(enrollment, next_lessons.get(enrollment.pk))
 
 
 # --- joining -----------------------------------------------------------------------------
@@ -118,10 +119,10 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
         last activity. A constant number of queries for any page size."""
         page = self.paginate_queryset(self.get_queryset())
         rows = list(page if page is not None else self.get_queryset())
-        data = s.EnrollmentSerializer(
-            rows, many=True, context={"next_lessons": selectors.next_lessons_for(rows)}
-        ).data
-        return self.get_paginated_response(data)
+        next_lessons = selectors.next_lessons_for(rows)
+        return self.get_paginated_response(
+            [enrollment_data(row, next_lessons.get(row.pk)) for row in rows]
+        )
 
     @extend_schema(parameters=[ID_PARAMETER])
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -319,8 +320,8 @@ class RosterViewSet(viewsets.GenericViewSet[Enrollment]):
         query = s.RosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         qs = selectors.roster_list(course=self.course, status=query.validated_data.get("status"))
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(s.RosterEntrySerializer(page, many=True).data)
+        page = self.paginate_queryset(qs) or []
+        return self.get_paginated_response([roster_entry_data(row) for row in page])
 
     @extend_schema(
         request=s.RosterAddSerializer,
