@@ -335,13 +335,14 @@ def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
     """The outline with each lesson's `state` filled in by the registered providers
     (None when there are none, or they know nothing about this user)."""
     outline = course_outline(course=course)
-    if not _outline_state_providers:
-        return outline
-    outline = copy.deepcopy(outline)
     lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
     states: dict[int, dict[str, Any]] = {}
     for provider in _outline_state_providers:
         states.update(provider(user, course, lessons) or {})
+    if not states:  # anonymous, staff, or not enrolled: the structure as cached (state None)
+        return outline
+    outline = copy.deepcopy(outline)  # the cached dicts may be shared (local-memory cache)
+    lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
     for lesson in lessons:
         lesson["state"] = states.get(lesson["id"])
     return outline

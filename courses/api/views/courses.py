@@ -5,6 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -27,7 +28,7 @@ from courses.api.views.common import (
 )
 from courses.cache import cached, catalogue_cache_key, course_cache_key
 from courses.models import Course
-from lms.api.responses import envelope_response
+from lms.api.responses import envelope_bytes, prerendered_response
 
 
 @extend_schema_view(
@@ -65,18 +66,18 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         if not predicate(self.request.user, course):
             _deny(self.request, why)
 
-    def _detail(self, course: Course) -> dict[str, Any]:
-        base = self.request.build_absolute_uri("/")
-        return cached(
-            course_cache_key(course.pk, f"detail:{base}"),
-            lambda: plain(
-                s.CourseDetailSerializer(
-                    selectors.course_detail(course=course), context={"request": self.request}
-                ).data
-            ),
+    def _detail_data(self, course: Course) -> dict[str, Any]:
+        return plain(  # type: ignore[no-any-return]
+            s.CourseDetailSerializer(
+                selectors.course_detail(course=course), context={"request": self.request}
+            ).data
         )
 
-    def list(self, request: Request) -> Response:
+    def _detail(self, course: Course) -> Response:
+        """After a write: fresh from the database (the write bumped the cache version)."""
+        return Response(self._detail_data(course))
+
+    def list(self, request: Request) -> HttpResponse:
         query = s.CourseQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         params = dict(query.validated_data)
@@ -100,16 +101,14 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         fingerprint = request.build_absolute_uri(request.path) + json.dumps(
             known, sort_keys=True, default=str
         )
-        body = cached(
-            catalogue_cache_key(fingerprint),
-            lambda: plain(
-                self._page(
-                    selectors.course_list(user=request.user, filters=filters),
-                    s.CourseListSerializer,
-                ).data
-            ),
-        )
-        return envelope_response(body["data"], body["meta"])
+
+        def page_body() -> bytes:
+            page = self._page(
+                selectors.course_list(user=request.user, filters=filters), s.CourseListSerializer
+            ).data
+            return envelope_bytes(page["data"], page["meta"])
+
+        return prerendered_response(cached(catalogue_cache_key(fingerprint), page_body))
 
     def _page(self, courses: QuerySet[Course], serializer_class: type[Any]) -> Response:
         page = self.paginate_queryset(courses)
@@ -126,10 +125,17 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         course = run(services.course_create, by=request.user, **data)
-        return Response(self._detail(course), status=status.HTTP_201_CREATED)
+        return Response(self._detail_data(course), status=status.HTTP_201_CREATED)
 
-    def retrieve(self, request: Request, slug: str) -> Response:
-        return Response(self._detail(self._course()))
+    def retrieve(self, request: Request, slug: str) -> HttpResponse:
+        """Cached whole, as rendered bytes, under the course's version."""
+        course = self._course()
+        base = request.build_absolute_uri("/")
+        body = cached(
+            course_cache_key(course.pk, f"detail-body:{base}"),
+            lambda: envelope_bytes(self._detail_data(course)),
+        )
+        return prerendered_response(body)
 
     def partial_update(self, request: Request, slug: str) -> Response:
         course = self._course()
@@ -139,7 +145,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         course = run(
             services.course_update, course=course, by=request.user, **serializer.validated_data
         )
-        return Response(self._detail(course))
+        return self._detail(course)
 
     def destroy(self, request: Request, slug: str) -> Response:
         course = self._course()
@@ -154,7 +160,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         course = self._course()
         self._require(perms.can_publish_course, course, "Only the course's instructors publish it.")
         course = run(services.course_publish, course=course, by=request.user, request=request)
-        return Response(self._detail(course))
+        return self._detail(course)
 
     @extend_schema(request=None, responses=s.CourseDetailSerializer)
     @action(detail=True, methods=["post"])
@@ -163,7 +169,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         course = self._course()
         self._require(perms.can_publish_course, course, "Only the course's instructors archive it.")
         course = run(services.course_archive, course=course, by=request.user, request=request)
-        return Response(self._detail(course))
+        return self._detail(course)
 
     @extend_schema(request=s.CourseDuplicateSerializer, responses={201: s.CourseDetailSerializer})
     @action(detail=True, methods=["post"])
@@ -180,7 +186,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
             title=serializer.validated_data.get("title"),
             request=request,
         )
-        return Response(self._detail(copy), status=status.HTTP_201_CREATED)
+        return Response(self._detail_data(copy), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.OutlineSerializer)
     @action(detail=True, methods=["get"])
