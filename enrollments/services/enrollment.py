@@ -31,6 +31,9 @@ from lms.outbox.services import outbox_publish
 BULK_MAX_ROWS = 5000
 BULK_MAX_BYTES = 1_000_000
 STAFF_SOURCES = (Enrollment.Source.STAFF, Enrollment.Source.BULK)
+# Seats that are always granted: staff mean it, and a paid learner has already paid (the
+# payments app checks the window and the seats at checkout, before taking money).
+GRANTED_SOURCES = (*STAFF_SOURCES, Enrollment.Source.PAID)
 
 
 def _lock_course(course_id: int) -> Course:
@@ -50,8 +53,8 @@ def _check_can_join(course: Course, *, source: str) -> None:
         raise EnrollmentRefused("course_archived", "This course is archived.")
     if course.status != Course.Status.PUBLISHED:
         raise EnrollmentRefused("course_not_published", "This course is not open yet.")
-    if source in STAFF_SOURCES:
-        return  # staff grant seats outside the window and without payment
+    if source in GRANTED_SOURCES:
+        return  # staff grant seats outside the window and without payment; paid: see above
     now = timezone.now()
     if (course.enrollment_opens_at and now < course.enrollment_opens_at) or (
         course.enrollment_closes_at and now > course.enrollment_closes_at
@@ -93,7 +96,8 @@ def _join(*, course: Course, user: User, source: str) -> Enrollment:
     now = timezone.now()
     existing = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
     if existing is not None:
-        if existing.status in (*Enrollment.SEATED, Enrollment.Status.WAITLISTED):
+        waiting = existing.status == Enrollment.Status.WAITLISTED
+        if existing.status in Enrollment.SEATED or (waiting and source not in GRANTED_SOURCES):
             raise EnrollmentConflict("already_enrolled", "Already enrolled in this course.")
         if existing.status == Enrollment.Status.REVOKED and source not in STAFF_SOURCES:
             raise EnrollmentRefused(
@@ -101,7 +105,7 @@ def _join(*, course: Course, user: User, source: str) -> Enrollment:
             )
     enrollment = existing or Enrollment(course=course, user=user, created_at=now)
     enrollment.source = source
-    staff_grant = source in STAFF_SOURCES
+    staff_grant = source in GRANTED_SOURCES
     queue_empty = not Enrollment.objects.filter(
         course=course, status=Enrollment.Status.WAITLISTED
     ).exists()
@@ -189,8 +193,9 @@ def enrollment_drop(*, enrollment: Enrollment, by: User | None = None) -> Enroll
 
 
 @transaction.atomic
-def enrollment_revoke(*, enrollment: Enrollment, by: User) -> Enrollment:
-    """Staff remove a learner; they cannot re-enrol themselves afterwards."""
+def enrollment_revoke(*, enrollment: Enrollment, by: User | None) -> Enrollment:
+    """Staff (or, with by=None, the system: a refund) remove a learner; they cannot
+    re-enrol themselves afterwards."""
     course = _lock_course(enrollment.course_id)
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if current.status == Enrollment.Status.REVOKED:

@@ -201,7 +201,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.auth_tables_purge_task",
         "schedule": crontab(hour=3, minute=37),
     },
+    "quizzes-expire-attempts": {
+        # Attempts past deadline + QUIZ_GRACE_SECONDS are submitted with their answers.
+        "task": "quizzes.tasks.attempts_expire_task",
+        "schedule": env.float("QUIZ_EXPIRY_INTERVAL", default=60.0),
+        "options": {"expires": env.float("QUIZ_EXPIRY_INTERVAL", default=60.0) * 2},
+    },
+    "payments-reconcile": {
+        "task": "payments.tasks.payments_reconcile_task",
+        "schedule": crontab(minute=23),  # hourly
+    },
 }
+
+# Quizzes: answers are accepted this long after an attempt's deadline (network latency).
+QUIZ_GRACE_SECONDS = env.int("QUIZ_GRACE_SECONDS", default=30)
 
 # --- Auth -------------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -243,6 +256,19 @@ MFA_ISSUER = env("MFA_ISSUER", default="LMS")
 MFA_REQUIRED_ROLES = env.list("MFA_REQUIRED_ROLES", default=[])
 MFA_TOKEN_TTL = timedelta(minutes=5)
 WS_TICKET_TTL = timedelta(seconds=30)
+
+# Payments (Stripe). Paid checkouts are switched on by both the secret key and the webhook
+# signing secret; without them paid courses answer 503 and free ones work as before.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="https://api.stripe.com").rstrip("/")
+STRIPE_CHECKOUT_API_BASE = env("STRIPE_CHECKOUT_API_BASE", default=STRIPE_API_BASE).rstrip("/")
+STRIPE_WEBHOOK_TOLERANCE = env.int("STRIPE_WEBHOOK_TOLERANCE", default=300)  # seconds
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+PAYMENTS_SUCCESS_URL = env("PAYMENTS_SUCCESS_URL", default=f"{PUBLIC_BASE_URL}/payments/success/")
+PAYMENTS_CANCEL_URL = env("PAYMENTS_CANCEL_URL", default=f"{PUBLIC_BASE_URL}/payments/cancel/")
+PAYMENTS_REVOKE_ON_FULL_REFUND = env.bool("PAYMENTS_REVOKE_ON_FULL_REFUND", default=True)
+PAYMENTS_REVOKE_ON_DISPUTE = env.bool("PAYMENTS_REVOKE_ON_DISPUTE", default=True)
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15),
@@ -297,6 +323,13 @@ STORAGES = {
     "default": _default_storage,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Assignment submission and feedback files are private: Azure Blob in their own container
+# when AZURE_CONNECTION_STRING is set, else a local directory outside MEDIA_ROOT and the
+# static files; downloads only through short-lived signed URLs (assignments/README.md).
+AZURE_SUBMISSIONS_CONTAINER = env("AZURE_SUBMISSIONS_CONTAINER", default="submissions")
+ASSIGNMENTS_FILES_ROOT = env.path("ASSIGNMENTS_FILES_ROOT", default=BASE_DIR / "private")
+ASSIGNMENTS_MAX_FILE_SIZE = env.int("ASSIGNMENTS_MAX_FILE_SIZE", default=100 * 1024 * 1024)
+ASSIGNMENTS_DOWNLOAD_URL_TTL = env.int("ASSIGNMENTS_DOWNLOAD_URL_TTL", default=300)
 # Bodies are limited at the proxy (nginx client_max_body_size) and here.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)

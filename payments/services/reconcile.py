@@ -1,0 +1,112 @@
+"""Reconciliation: what Stripe knows against our orders and enrollments.
+
+For the Checkout Sessions and PaymentIntents created since a moment, apply what the
+webhooks would have applied (a dropped or delayed webhook is repaired), then walk the
+recent settled orders and make each enrollment match its order (paid but not enrolled:
+grant; refunded but enrolled: revoke). Each object is applied in its own transaction with
+the order locked, through the same functions as the webhook, so running it twice changes
+nothing the second time.
+"""
+
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from payments import stripe_gateway
+from payments.models import Order
+from payments.services.events import (
+    charge_refunded_apply,
+    intent_succeeded_apply,
+    session_paid_apply,
+)
+from payments.services.orders import order_lock, order_settle
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ReconcileReport:
+    sessions_seen: int = 0
+    intents_seen: int = 0
+    orders_checked: int = 0
+    changes: Counter[str] = field(default_factory=Counter)
+    lines: list[str] = field(default_factory=list)
+
+    def note(self, kind: str, order: Order | None, detail: str = "") -> None:
+        self.changes[kind] += 1
+        who = f"order #{order.pk}" if order is not None else "-"
+        self.lines.append(f"{kind}: {who} {detail}".rstrip())
+
+    @property
+    def changed(self) -> int:
+        return sum(self.changes.values())
+
+
+def _snapshot(order_id: int) -> tuple[Any, ...] | None:
+    return (
+        Order.objects.filter(pk=order_id)
+        .values_list("status", "amount_refunded", "needs_review", "paid_payment_intent_id")
+        .first()
+    )
+
+
+def _apply(report: ReconcileReport, func: Any, obj: dict[str, Any], label: str) -> None:
+    order_id = _order_id_of(obj)
+    before = _snapshot(order_id) if order_id is not None else None
+    with transaction.atomic():
+        order, outcome = func(obj)
+    if order is None:
+        return
+    after = _snapshot(order.pk)
+    if outcome in ("granted", "revoked"):
+        report.note(outcome, order, f"({label} {obj.get('id')})")
+    if before is not None and after != before:
+        report.note("order_updated", order, f"{before[0]} -> {after[0] if after else '?'}")
+
+
+def _order_id_of(obj: dict[str, Any]) -> int | None:
+    raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
+    try:
+        return int(raw) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def payments_reconcile(*, since: datetime) -> ReconcileReport:
+    report = ReconcileReport()
+    for session in stripe_gateway.checkout_sessions_since(since):
+        report.sessions_seen += 1
+        data = session
+        if data.get("status") == "complete" and data.get("payment_status") == "paid":
+            _apply(report, session_paid_apply, data, "session")
+    for intent in stripe_gateway.payment_intents_since(since):
+        report.intents_seen += 1
+        data = intent
+        if _order_id_of(data) is None or data.get("status") != "succeeded":
+            continue
+        _apply(report, intent_succeeded_apply, data, "intent")
+        charge_id = data.get("latest_charge")
+        charge_id = charge_id.get("id") if isinstance(charge_id, dict) else charge_id
+        if charge_id:
+            charge = stripe_gateway.charge_retrieve(str(charge_id))
+            if int(charge.get("amount_refunded") or 0) > 0:
+                charge.setdefault("metadata", {})
+                charge["metadata"] = {**(charge["metadata"] or {}), **data.get("metadata", {})}
+                _apply(report, charge_refunded_apply, charge, "charge")
+    # Enrollments against orders (covers what Stripe listed and what it no longer lists).
+    recent = Order.objects.filter(updated_at__gte=since, status__in=Order.SETTLED)
+    for order_id in recent.values_list("pk", flat=True).order_by("pk"):
+        report.orders_checked += 1
+        with transaction.atomic():
+            order = order_lock(order_id)
+            if order is None:
+                continue
+            outcome = order_settle(order=order)
+        if outcome:
+            report.note(outcome, order, "(enrollment matched to order)")
+    logger.info("payments reconciled", extra={"changes": dict(report.changes)})
+    return report

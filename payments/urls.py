@@ -1,0 +1,12 @@
+"""Return pages of Stripe Checkout (included at the site root by lms/urls.py)."""
+
+from django.urls import path
+
+from payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("payments/success/", views.checkout_success, name="success"),
+    path("payments/cancel/", views.checkout_cancel, name="cancel"),
+]
