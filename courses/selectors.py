@@ -331,21 +331,35 @@ def course_outline(*, course: Course) -> dict[str, Any]:
     return cached(course_cache_key(course.pk, "outline"), lambda: _outline_structure(course))
 
 
-def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
-    """The outline with each lesson's `state` filled in by the registered providers
-    (None when there are none, or they know nothing about this user)."""
-    outline = course_outline(course=course)
+def course_outline_states(
+    *, course: Course, user: Any, outline: dict[str, Any]
+) -> dict[int, dict[str, Any]]:
+    """Each lesson's per-learner state from the registered providers; {} when none of
+    them knows this user (anonymous, staff, not enrolled)."""
     lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
     states: dict[int, dict[str, Any]] = {}
     for provider in _outline_state_providers:
         states.update(provider(user, course, lessons) or {})
-    if not states:  # anonymous, staff, or not enrolled: the structure as cached (state None)
-        return outline
-    outline = copy.deepcopy(outline)  # the cached dicts may be shared (local-memory cache)
-    lessons = [lesson for module in outline["modules"] for lesson in module["lessons"]]
-    for lesson in lessons:
-        lesson["state"] = states.get(lesson["id"])
+    return states
+
+
+def outline_with_states(
+    outline: dict[str, Any], states: dict[int, dict[str, Any]]
+) -> dict[str, Any]:
+    """A copy of the (cached, possibly shared) outline with each lesson's `state` set."""
+    outline = copy.deepcopy(outline)
+    for module in outline["modules"]:
+        for lesson in module["lessons"]:
+            lesson["state"] = states.get(lesson["id"])
     return outline
+
+
+def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
+    """The outline with each lesson's `state` filled in by the registered providers
+    (None when there are none, or they know nothing about this user)."""
+    outline = course_outline(course=course)
+    states = course_outline_states(course=course, user=user, outline=outline)
+    return outline_with_states(outline, states) if states else outline
 
 
 # --- taxonomy --------------------------------------------------------------------------

@@ -190,12 +190,24 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
 
     @extend_schema(request=None, responses=s.OutlineSerializer)
     @action(detail=True, methods=["get"])
-    def outline(self, request: Request, slug: str) -> Response:
+    def outline(self, request: Request, slug: str) -> HttpResponse:
         """Modules and lessons in order, without content; `state` per lesson is for the
         learner's progress (null until the enrollments app provides it)."""
         course = self._course()
-        outline = selectors.course_outline_for(course=course, user=request.user)
-        return Response({"course": course.slug, **outline})
+        structure = selectors.course_outline(course=course)
+        states = selectors.course_outline_states(
+            course=course, user=request.user, outline=structure
+        )
+        if states:
+            return Response(
+                {"course": course.slug, **selectors.outline_with_states(structure, states)}
+            )
+        # The same for every viewer without a state: cached whole, as rendered bytes.
+        body = cached(
+            course_cache_key(course.pk, "outline-body"),
+            lambda: envelope_bytes({"course": course.slug, **structure}),
+        )
+        return prerendered_response(body)
 
 
 # --- staff -----------------------------------------------------------------------------
