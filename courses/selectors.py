@@ -36,6 +36,7 @@ from courses.permissions import (
     teaching_courses_q,
     viewer_role_subquery,
 )
+from lms.queries import only_row
 
 SCOPES = ("catalogue", "teaching", "all")
 PRICE_CHOICES = ("free", "paid")
@@ -178,7 +179,7 @@ def course_get_visible(*, slug: str, user: Any) -> Course:
     signed_in = bool(getattr(user, "is_authenticated", False))
     if signed_in:
         courses = courses.annotate(viewer_role=viewer_role_subquery(user))
-    course = courses.first()
+    course = only_row(courses)
     if course is not None and signed_in:
         remember_staff_role(course, user, course.viewer_role)  # type: ignore[attr-defined]
     if course is None or not can_view_course(user, course):

@@ -22,6 +22,7 @@ from django.utils import timezone
 from courses.models import Course, Lesson
 from courses.permissions import PUBLIC_STATUSES, can_edit_course, can_teach, can_view_course
 from enrollments.models import Enrollment, LessonCompletion
+from lms.queries import only_row
 
 _ENROLLMENT_CACHE_ATTR = "_enrollments_seated"
 
@@ -50,9 +51,11 @@ def seated_enrollment(user: Any, course: Course) -> Enrollment | None:
         return None
     cache: dict[int, Enrollment | None] = course.__dict__.setdefault(_ENROLLMENT_CACHE_ATTR, {})
     if user.pk not in cache:
-        cache[user.pk] = Enrollment.objects.filter(
-            user_id=user.pk, course_id=course.pk, status__in=Enrollment.SEATED
-        ).first()
+        cache[user.pk] = only_row(
+            Enrollment.objects.filter(
+                user_id=user.pk, course_id=course.pk, status__in=Enrollment.SEATED
+            )
+        )
     return cache[user.pk]
 
 

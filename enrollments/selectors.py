@@ -18,6 +18,7 @@ from enrollments.permissions import (
     remember_seated_enrollment,
     seated_enrollment,
 )
+from lms.queries import only_row
 
 
 def enrollment_list_mine(*, user: Any) -> QuerySet[Enrollment]:
@@ -67,22 +68,20 @@ def lesson_for_viewer(*, user: Any, lesson_id: Any) -> Lesson:
     signed_in = bool(getattr(user, "is_authenticated", False))
     if signed_in:
         lessons = lessons.annotate(viewer_role=viewer_role_subquery(user, "module__course_id"))
-    lesson = lessons.first()
+    lesson = only_row(lessons)
     if lesson is None:
         raise Http404("No such lesson.")
     course = lesson.module.course
     if signed_in:
         remember_staff_role(course, user, lesson.viewer_role)  # type: ignore[attr-defined]
-        enrollment = (
+        enrollment = only_row(
             Enrollment.objects.filter(
                 user_id=user.pk, course_id=course.pk, status__in=Enrollment.SEATED
-            )
-            .annotate(
+            ).annotate(
                 lesson_completed=Exists(
                     LessonCompletion.objects.filter(enrollment=OuterRef("pk"), lesson=lesson)
                 )
             )
-            .first()
         )
         remember_seated_enrollment(course, user, enrollment)
     return lesson

@@ -17,6 +17,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import LoginSession, User, WsTicket
 from lms.audit.services import audit_log_record, client_ip
+from lms.queries import only_row
 
 SESSION_CLAIM = "sid"
 
@@ -157,12 +158,14 @@ def user_for_access_token(*, user_id: Any, session_id: Any) -> User | None:
         uid = int(user_id)
     except (TypeError, ValueError):
         return None
-    return User.objects.filter(
-        pk=uid,
-        is_active=True,
-        login_sessions__id=sid,
-        login_sessions__revoked_at__isnull=True,
-    ).first()
+    return only_row(
+        User.objects.filter(
+            pk=uid,
+            is_active=True,
+            login_sessions__id=sid,
+            login_sessions__revoked_at__isnull=True,
+        )
+    )
 
 
 def ws_ticket_issue(*, user: User) -> tuple[str, datetime]:

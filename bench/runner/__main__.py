@@ -284,9 +284,10 @@ def main(argv: list[str]) -> int:
     output.write_text(json.dumps(report, indent=2) + "\n")
     table = markdown(report)
     print(table)
+    shown = output.relative_to(ROOT) if output.resolve().is_relative_to(ROOT) else output
     if args.readme if args.readme is not None else full:
-        readme_update(ROOT / "bench" / "README.md", table, str(output.relative_to(ROOT)))
-    print(f"bench/run: wrote {output.relative_to(ROOT)}", file=sys.stderr)
+        readme_update(ROOT / "bench" / "README.md", table, str(shown))
+    print(f"bench/run: wrote {shown}", file=sys.stderr)
     failed = [r for r in results if r["errors"]]
     if failed:
         print(
