@@ -39,6 +39,9 @@ from courses.permissions import (
 from lms.queries import only_row
 
 SCOPES = ("catalogue", "teaching", "all")
+# Large columns that permission checks and most views never read: left out of the row
+# (read on access if a caller does need them).
+HEAVY_FIELDS = ("description", "description_html", "search_vector")
 PRICE_CHOICES = ("free", "paid")
 ORDERINGS: dict[str, tuple[Any, ...]] = {
     "newest": (F("published_at").desc(nulls_last=True), "-created_at", "-id"),
@@ -175,7 +178,9 @@ def _search(courses: QuerySet[Course], text: str) -> tuple[QuerySet[Course], tup
 def course_get_visible(*, slug: str, user: Any) -> Course:
     """The course if `can_view_course` allows it; Http404 otherwise (drafts to outsiders).
     One query: a signed-in user's team role comes with it (later checks are free)."""
-    courses = Course.objects.select_related("category__parent").filter(slug=slug)
+    courses = (
+        Course.objects.select_related("category__parent").filter(slug=slug).defer(*HEAVY_FIELDS)
+    )
     signed_in = bool(getattr(user, "is_authenticated", False))
     if signed_in:
         courses = courses.annotate(viewer_role=viewer_role_subquery(user))

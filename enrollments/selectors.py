@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from courses.models import Course, Lesson
 from courses.permissions import remember_staff_role, viewer_role_subquery
+from courses.selectors import HEAVY_FIELDS
 from enrollments.models import Enrollment, LessonCompletion
 from enrollments.permissions import (
     release_time,
@@ -64,7 +65,11 @@ def lesson_for_viewer(*, user: Any, lesson_id: Any) -> Lesson:
     user, two queries settle every later check: the lesson brings the user's team role,
     and the seated enrollment (with `lesson_completed` for this lesson) is read and
     remembered for can_access_lesson and seated_enrollment."""
-    lessons = Lesson.objects.select_related("module__course").filter(pk=lesson_id)
+    lessons = (
+        Lesson.objects.select_related("module__course")
+        .filter(pk=lesson_id)
+        .defer(*(f"module__course__{name}" for name in HEAVY_FIELDS))
+    )
     signed_in = bool(getattr(user, "is_authenticated", False))
     if signed_in:
         lessons = lessons.annotate(viewer_role=viewer_role_subquery(user, "module__course_id"))

@@ -1,4 +1,5 @@
-"""Plain output for the hot list endpoints (my enrollments, the roster, lesson complete).
+"""Plain output for the hot endpoints (my enrollments, the roster, lesson access and
+complete).
 
 DRF ModelSerializers deep-copy and rebuild their fields on every instantiation, which costs
 more than the queries behind these lists. These functions build the same dicts directly;
@@ -10,6 +11,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from courses.models import Lesson
 from enrollments.models import Enrollment
 
 # DRF's own field instances: the same timezone handling and decimal formatting as the
@@ -76,4 +78,25 @@ def roster_entry_data(enrollment: Enrollment) -> dict[str, Any]:
         },
         **_common(enrollment),
         "accommodations": _accommodations(enrollment),
+    }
+
+
+def lesson_content_data(lesson: Lesson, completed: bool | None, request: Any) -> dict[str, Any]:
+    """As LessonContentSerializer (module and course loaded: select_related)."""
+    return {
+        "id": lesson.pk,
+        "course": lesson.module.course.slug,
+        "module": lesson.module_id,
+        "title": lesson.title,
+        "position": lesson.position,
+        "kind": lesson.kind,
+        "body": lesson.body,
+        "body_html": lesson.body_html,
+        "video_url": lesson.video_url,
+        "file": request.build_absolute_uri(lesson.file.url) if lesson.file else None,
+        "link_url": lesson.link_url,
+        "duration_minutes": lesson.duration_minutes,
+        "is_preview": lesson.is_preview,
+        "required_for_completion": lesson.required_for_completion,
+        "completed": completed,
     }

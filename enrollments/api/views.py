@@ -21,7 +21,7 @@ from courses.models import Course, Lesson
 from courses.selectors import course_get_visible
 from enrollments import selectors, services
 from enrollments.api import serializers as s
-from enrollments.api.plain import enrollment_data, roster_entry_data
+from enrollments.api.plain import enrollment_data, lesson_content_data, roster_entry_data
 from enrollments.models import Enrollment, LessonCompletion
 from enrollments.permissions import (
     can_access_lesson,
@@ -222,11 +222,7 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
         completed = (
             getattr(enrollment, "lesson_completed", None) if enrollment is not None else None
         )
-        return Response(
-            s.LessonContentSerializer(
-                self.lesson, context={"request": request, "completed": completed}
-            ).data
-        )
+        return Response(lesson_content_data(self.lesson, completed, request))
 
     @extend_schema(
         parameters=[ID_PARAMETER],

@@ -4,10 +4,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from rest_framework.test import APIRequestFactory
 
-from enrollments.api.plain import enrollment_data, roster_entry_data
-from enrollments.api.serializers import EnrollmentSerializer, RosterEntrySerializer
+from courses.models import Lesson
+from enrollments.api.plain import enrollment_data, lesson_content_data, roster_entry_data
+from enrollments.api.serializers import (
+    EnrollmentSerializer,
+    LessonContentSerializer,
+    RosterEntrySerializer,
+)
 from enrollments.models import Enrollment
 from enrollments.services import enrollment_create
 
@@ -41,3 +48,16 @@ def test_enrollment_data_equals_the_serializer(enrollment, next_lesson):
 
 def test_roster_entry_data_equals_the_serializer(enrollment):
     assert roster_entry_data(enrollment) == RosterEntrySerializer(enrollment).data
+
+
+@pytest.mark.parametrize("completed", [None, True])
+def test_lesson_content_data_equals_the_serializer(course, completed):
+    lesson = Lesson.objects.select_related("module__course").filter(module__course=course).first()
+    request = APIRequestFactory().get("/")
+    for attached in (False, True):
+        if attached:
+            lesson.file.save("notes.txt", ContentFile(b"notes"), save=True)
+        context = {"request": request, "completed": completed}
+        expected = LessonContentSerializer(lesson, context=context).data
+        assert lesson_content_data(lesson, completed, request) == expected
+        assert (expected["file"] is not None) == attached
