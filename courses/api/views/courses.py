@@ -26,9 +26,27 @@ from courses.api.views.common import (
     plain,
     run,
 )
-from courses.cache import cached, catalogue_cache_key, course_cache_key
+from courses.cache import cached_body, catalogue_cache_key, course_cache_key
 from courses.models import Course
 from lms.api.responses import envelope_bytes, prerendered_response
+
+_DEFAULT_QUERY: dict[str, Any] = {}
+
+
+def _catalogue_query(request: Request) -> dict[str, Any]:
+    """The validated query; the bare catalogue (no parameters, the hottest read) reuses
+    the defaults validated once."""
+    if not request.query_params:
+        if not _DEFAULT_QUERY:
+            _DEFAULT_QUERY.update(_validated({}))
+        return dict(_DEFAULT_QUERY)
+    return _validated(request.query_params)
+
+
+def _validated(data: Any) -> dict[str, Any]:
+    query = s.CourseQuerySerializer(data=data)
+    query.is_valid(raise_exception=True)
+    return dict(query.validated_data)
 
 
 @extend_schema_view(
@@ -78,9 +96,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         return Response(self._detail_data(course))
 
     def list(self, request: Request) -> HttpResponse:
-        query = s.CourseQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        params = dict(query.validated_data)
+        params = _catalogue_query(request)
         scope = params["scope"]
         if scope == "teaching" and not request.user.is_authenticated:
             raise NotAuthenticated()
@@ -108,7 +124,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
             ).data
             return envelope_bytes(page["data"], page["meta"])
 
-        return prerendered_response(cached(catalogue_cache_key(fingerprint), page_body))
+        return prerendered_response(cached_body(catalogue_cache_key(fingerprint), page_body))
 
     def _page(self, courses: QuerySet[Course], serializer_class: type[Any]) -> Response:
         page = self.paginate_queryset(courses)
@@ -131,7 +147,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         """Cached whole, as rendered bytes, under the course's version."""
         course = self._course()
         base = request.build_absolute_uri("/")
-        body = cached(
+        body = cached_body(
             course_cache_key(course.pk, f"detail-body:{base}"),
             lambda: envelope_bytes(self._detail_data(course)),
         )
@@ -203,7 +219,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
                 {"course": course.slug, **selectors.outline_with_states(structure, states)}
             )
         # The same for every viewer without a state: cached whole, as rendered bytes.
-        body = cached(
+        body = cached_body(
             course_cache_key(course.pk, "outline-body"),
             lambda: envelope_bytes({"course": course.slug, **structure}),
         )
