@@ -7,6 +7,7 @@ Everything goes through the course services, like the pages and the API.
 from typing import Any
 
 from django.conf import settings
+from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -134,6 +135,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"seed_demo_courses: {created} courses created, {len(COURSES) - created} already there."
         )
+        # Apps above courses add their demo data; called by name, never imported (layers).
+        if "seed_demo_assignments" in get_commands():
+            call_command(
+                "seed_demo_assignments", force=True, stdout=self.stdout, stderr=self.stderr
+            )
+        if "seed_demo_quizzes" in get_commands():
+            call_command("seed_demo_quizzes", force=True, stdout=self.stdout, stderr=self.stderr)
 
     def _categories(self) -> dict[str, Category]:
         found: dict[str, Category] = {c.slug: c for c in Category.objects.all()}

@@ -1,0 +1,1 @@
+"""The assignments API, split by resource: assignments, submissions, gradebook."""

@@ -1,0 +1,185 @@
+"""Reads with rules: visible assignments and submissions, grades as each viewer may see
+them, and the gradebook grid. Lists run a constant number of queries for any size."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.http import Http404
+
+from assignments.models import (
+    Assignment,
+    CourseGrade,
+    Grade,
+    GradeItem,
+    Score,
+    Submission,
+    SubmissionFile,
+)
+from assignments.permissions import can_grade, can_view_assignment, can_view_submission
+from courses.models import Course
+from enrollments.models import Enrollment
+from enrollments.selectors import roster_list
+
+
+def assignment_list(*, course: Course, user: Any) -> QuerySet[Assignment]:
+    qs = Assignment.objects.filter(course_id=course.pk).select_related("course", "category")
+    if not can_grade(user, course):
+        qs = qs.filter(is_published=True)
+    return qs.order_by("due_at", "id")
+
+
+def assignment_get_visible(*, assignment_id: Any, user: Any) -> Assignment:
+    assignment = (
+        Assignment.objects.select_related("course", "lesson", "category")
+        .filter(pk=assignment_id)
+        .first()
+    )
+    if assignment is None or not can_view_assignment(user, assignment):
+        raise Http404
+    return assignment
+
+
+def _with_details(qs: QuerySet[Submission]) -> QuerySet[Submission]:
+    return qs.select_related("assignment__course", "user").prefetch_related(
+        Prefetch("files", queryset=SubmissionFile.objects.order_by("id")),
+        Prefetch("grades", queryset=Grade.objects.select_related("grader").order_by("-id")),
+    )
+
+
+def submission_get_visible(*, submission_id: Any, user: Any) -> Submission:
+    submission = _with_details(Submission.objects.filter(pk=submission_id)).first()
+    if submission is None or not can_view_submission(user, submission):
+        raise Http404
+    return submission
+
+
+def submission_list(
+    *, assignment: Assignment, user: Any, learner_id: int | None = None
+) -> QuerySet[Submission]:
+    """Staff: the newest version of each learner (or every version of `learner_id`);
+    learners: their own versions, newest first."""
+    qs = Submission.objects.filter(assignment_id=assignment.pk)
+    if can_grade(user, assignment.course):
+        if learner_id is not None:
+            qs = qs.filter(user_id=learner_id)
+        else:
+            newest = (
+                Submission.objects.filter(assignment_id=assignment.pk, user_id=OuterRef("user_id"))
+                .order_by("-version")
+                .values("version")[:1]
+            )
+            qs = qs.filter(version=Subquery(newest))
+        return _with_details(qs).order_by("user_id", "-version")
+    return _with_details(qs.filter(user_id=user.pk)).order_by("-version")
+
+
+def visible_grade(submission: Submission, user: Any, *, staff: bool | None = None) -> Grade | None:
+    """Staff: the current grade (draft or released). The learner: the newest released one.
+    Uses the prefetched grades (newest first); lists pass `staff`, decided once."""
+    grades = list(submission.grades.all())
+    if staff is None:
+        staff = can_grade(user, submission.assignment.course)
+    if staff:
+        return next((g for g in grades if g.is_current), None)
+    return next((g for g in grades if g.status == Grade.Status.RELEASED), None)
+
+
+def grade_history(submission: Submission, user: Any) -> list[Grade]:
+    grades = list(submission.grades.all())
+    if can_grade(user, submission.assignment.course):
+        return grades
+    return [g for g in grades if g.status == Grade.Status.RELEASED]
+
+
+# --- gradebook -------------------------------------------------------------------------------
+
+
+def gradebook_items(*, course: Course) -> QuerySet[GradeItem]:
+    return GradeItem.objects.filter(course_id=course.pk).select_related("category")
+
+
+def gradebook_learners(
+    *, course: Course, search: str = "", drafts_in: list[GradeItem] | None = None
+) -> QuerySet[Enrollment]:
+    """Seated learners; `search` in email or last name; `drafts_in`: only those with a
+    draft grade waiting in one of these items."""
+    qs = roster_list(course=course).filter(status__in=Enrollment.SEATED)
+    if search:
+        qs = qs.filter(Q(user__email__icontains=search) | Q(user__last_name__icontains=search))
+    if drafts_in is not None:
+        waiting = Score.objects.filter(item__in=drafts_in, draft_points__isnull=False)
+        qs = qs.filter(user_id__in=waiting.values("user_id"))
+    return qs
+
+
+def _cell(score: Score | None, staff: bool) -> dict[str, Any] | None:
+    if score is None:
+        return None
+    effective = score.override_points if score.override_points is not None else score.points
+    cell: dict[str, Any] = {
+        "points": None if score.points is None else str(score.points),
+        "effective": None if effective is None else str(effective),
+        "excused": score.excused,
+        "override": None if score.override_points is None else str(score.override_points),
+        "override_reason": score.override_reason,
+        "penalty_percent": str(score.penalty_percent),
+        "final": score.final,
+        "score_id": score.pk,
+    }
+    if staff:
+        cell["draft"] = None if score.draft_points is None else str(score.draft_points)
+    return cell
+
+
+def gradebook_rows(
+    *, course: Course, enrollments: list[Enrollment], items: list[GradeItem], staff: bool
+) -> list[dict[str, Any]]:
+    """Rows for a page of learners: two queries (scores, stored grades) for any size."""
+    user_ids = [e.user_id for e in enrollments]
+    cells: dict[int, dict[int, Score]] = defaultdict(dict)
+    for score in Score.objects.filter(item__in=[i.pk for i in items], user_id__in=user_ids):
+        cells[score.user_id][score.item_id] = score
+    grades = {
+        g.user_id: g for g in CourseGrade.objects.filter(course_id=course.pk, user_id__in=user_ids)
+    }
+    rows = []
+    for enrollment in enrollments:
+        user = enrollment.user
+        grade = grades.get(user.pk)
+        rows.append(
+            {
+                "user": {"id": user.pk, "email": user.email, "name": user.get_full_name()},
+                "percent": None if grade is None or grade.percent is None else str(grade.percent),
+                "letter": grade.letter if grade else "",
+                "scores": {item.pk: _cell(cells[user.pk].get(item.pk), staff) for item in items},
+            }
+        )
+    return rows
+
+
+def my_gradebook(*, course: Course, user: Any) -> dict[str, Any]:
+    items = list(gradebook_items(course=course))
+    scores = {s.item_id: s for s in Score.objects.filter(item__course_id=course.pk, user=user)}
+    grade = CourseGrade.objects.filter(course_id=course.pk, user_id=user.pk).first()
+    return {
+        "percent": None if grade is None or grade.percent is None else str(grade.percent),
+        "letter": grade.letter if grade else "",
+        "computed_at": grade.computed_at.isoformat() if grade else None,
+        "items": [
+            {
+                "id": item.pk,
+                "title": item.title,
+                "source": item.source,
+                "category": item.category.name if item.category else None,
+                "points_possible": str(item.points_possible),
+                "due_at": item.due_at.isoformat() if item.due_at else None,
+                "score": _cell(scores.get(item.pk), staff=False),
+            }
+            for item in items
+        ],
+    }
+
+
+def stored_grade(*, course: Course, user_id: int) -> CourseGrade | None:
+    return CourseGrade.objects.filter(course_id=course.pk, user_id=user_id).first()

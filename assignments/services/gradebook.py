@@ -1,0 +1,237 @@
+"""The gradebook's scores and the stored course grade (structure: services.structure).
+
+The course grade (CourseGrade) is a stored rollup. Every service that changes what it is
+computed from locks the learner's CourseGrade row first, writes, then recomputes from
+the rows (a new statement after the lock, so it sees every change committed by whoever
+held the lock before): concurrent grade writes serialise per learner and none is lost.
+Changes that move many learners (weights, drops, item points, items removed) ask for a
+background recompute through the outbox (queue `progress`).
+"""
+
+import logging
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assignments.models import CourseGrade, GradebookSettings, GradeCategory, GradeItem, Score
+from assignments.services.calculation import (
+    DEFAULT_LETTER_SCHEME,
+    CategoryIn,
+    GradeResult,
+    ItemIn,
+    ScoreIn,
+    course_grade_compute,
+)
+from lms.audit.services import audit_log_record
+from lms.outbox.services import outbox_publish
+
+logger = logging.getLogger(__name__)
+
+RECOMPUTE_TOPIC = "assignments.gradebook_recompute"
+RECOMPUTE_BATCH_SIZE = 500
+UNSET: Any = object()
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def letter_scheme_of(course_id: int) -> list[list[Any]]:
+    settings_row = GradebookSettings.objects.filter(course_id=course_id).first()
+    if settings_row is None or not settings_row.letter_scheme:
+        return [list(row) for row in DEFAULT_LETTER_SCHEME]
+    return [list(row) for row in settings_row.letter_scheme]
+
+
+# --- the stored course grade ---------------------------------------------------------------
+
+
+def lock_course_grade(*, course_id: int, user_id: int) -> CourseGrade:
+    """The learner's CourseGrade row, created if missing, locked until commit."""
+    row, _ = CourseGrade.objects.get_or_create(course_id=course_id, user_id=user_id)
+    return CourseGrade.objects.select_for_update().get(pk=row.pk)
+
+
+def _inputs(
+    course_id: int, user_ids: list[int]
+) -> tuple[list[CategoryIn], list[ItemIn], dict[int, list[ScoreIn]], list[list[Any]]]:
+    categories = [
+        CategoryIn(c.pk, c.name, c.weight, c.drop_lowest)
+        for c in GradeCategory.objects.filter(course_id=course_id)
+    ]
+    items = [
+        ItemIn(i.pk, i.title, i.category_id, i.points_possible)
+        for i in GradeItem.objects.filter(course_id=course_id)
+    ]
+    scores: dict[int, list[ScoreIn]] = defaultdict(list)
+    for s in Score.objects.filter(item__course_id=course_id, user_id__in=user_ids):
+        scores[s.user_id].append(
+            ScoreIn(
+                item_id=s.item_id,
+                points=s.points,
+                excused=s.excused,
+                override_points=s.override_points,
+                override_reason=s.override_reason,
+                penalty_percent=s.penalty_percent,
+                final=s.final,
+            )
+        )
+    return categories, items, scores, letter_scheme_of(course_id)
+
+
+def course_grade_result(*, course_id: int, user_id: int) -> GradeResult:
+    """Computed from the rows, with every step (explain)."""
+    categories, items, scores, scheme = _inputs(course_id, [user_id])
+    return course_grade_compute(
+        categories=categories, items=items, scores=scores[user_id], scheme=scheme
+    )
+
+
+def course_grade_refresh(*, course_id: int, user_id: int) -> CourseGrade:
+    """Recomputes and stores one learner's grade. Runs in the caller's transaction and
+    takes the row lock itself (callers that write scores lock it first)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("course_grade_refresh runs inside the writing transaction")
+    row = lock_course_grade(course_id=course_id, user_id=user_id)
+    result = course_grade_result(course_id=course_id, user_id=user_id)
+    row.percent = result.percent
+    row.letter = result.letter
+    row.computed_at = timezone.now()
+    row.save(update_fields=["percent", "letter", "computed_at"])
+    return row
+
+
+def _recompute_batch(course_id: int, user_ids: list[int]) -> int:
+    with transaction.atomic():
+        for user_id in user_ids:  # creating missing rows, in id order (no deadlocks)
+            CourseGrade.objects.get_or_create(course_id=course_id, user_id=user_id)
+        rows = list(
+            CourseGrade.objects.select_for_update()
+            .filter(course_id=course_id, user_id__in=user_ids)
+            .order_by("user_id")
+        )
+        categories, items, scores, scheme = _inputs(course_id, user_ids)
+        changed = []
+        now = timezone.now()
+        for row in rows:
+            result = course_grade_compute(
+                categories=categories, items=items, scores=scores[row.user_id], scheme=scheme
+            )
+            if (row.percent, row.letter) != (result.percent, result.letter):
+                row.percent, row.letter, row.computed_at = result.percent, result.letter, now
+                changed.append(row)
+        CourseGrade.objects.bulk_update(changed, ["percent", "letter", "computed_at"])
+        return len(changed)
+
+
+def course_grades_recompute(*, course_id: int, batch_size: int = RECOMPUTE_BATCH_SIZE) -> int:
+    """Every learner with a score or a stored grade, in batches (one short transaction
+    each). Idempotent; returns how many stored grades changed."""
+    user_ids = sorted(
+        set(Score.objects.filter(item__course_id=course_id).values_list("user_id", flat=True))
+        | set(CourseGrade.objects.filter(course_id=course_id).values_list("user_id", flat=True))
+    )
+    changed = 0
+    for start in range(0, len(user_ids), batch_size):
+        changed += _recompute_batch(course_id, user_ids[start : start + batch_size])
+    logger.info("course grades recomputed", extra={"course_id": course_id, "changed": changed})
+    return changed
+
+
+def gradebook_recompute_schedule(*, course_id: int) -> None:
+    """Asks for a background recompute through the outbox (durable, after commit)."""
+    with transaction.atomic():
+        outbox_publish(topic=RECOMPUTE_TOPIC, payload={"course_id": course_id})
+
+
+# --- scores ---------------------------------------------------------------------------------
+
+
+def score_write(
+    *,
+    item: GradeItem,
+    user_id: int,
+    by: Any,
+    action: str,
+    reason: str = "",
+    request: Any = None,
+    **fields: Any,
+) -> Score:
+    """Writes score fields, audits old -> new, and refreshes the learner's course grade,
+    all in the caller's transaction (which must be atomic)."""
+    lock_course_grade(course_id=item.course_id, user_id=user_id)  # first: serialise
+    score, _ = Score.objects.select_for_update().get_or_create(item=item, user_id=user_id)
+    changes: dict[str, list[Any]] = {}
+    for name, value in fields.items():
+        old = getattr(score, name)
+        if old != value:
+            changes[name] = [
+                _money(old) if isinstance(old, Decimal) else old,
+                _money(value) if isinstance(value, Decimal) else value,
+            ]
+            setattr(score, name, value)
+    if changes:
+        score.updated_at = timezone.now()
+        score.save()
+        if reason:
+            changes["reason"] = [None, reason]
+        audit_log_record(actor=by, action=action, target=score, changes=changes, request=request)
+        course_grade_refresh(course_id=item.course_id, user_id=user_id)
+    return score
+
+
+def points_clean(value: Any, attr: str) -> Decimal:
+    try:
+        result = Decimal(str(value)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise ValidationError({attr: ValidationError("A number.", code="invalid")}) from None
+    if not result.is_finite() or result < 0 or result > Decimal("999999"):
+        raise ValidationError({attr: ValidationError("0 or more.", code="invalid")})
+    return result
+
+
+@transaction.atomic
+def score_adjust(
+    *,
+    item: GradeItem,
+    user_id: int,
+    by: Any,
+    reason: str = "",
+    excused: bool | None = None,
+    override_points: Any = UNSET,
+    points: Any = UNSET,
+    request: Any = None,
+) -> Score:
+    """Staff changes to a cell: excuse, override (with a reason; None clears it), or the
+    points of a manual item. Every change is audited."""
+    fields: dict[str, Any] = {}
+    if excused is not None:
+        fields["excused"] = excused
+    if override_points is not UNSET:
+        if override_points is not None and not reason.strip():
+            raise ValidationError({"reason": ValidationError("Say why.", code="required")})
+        fields["override_points"] = (
+            None if override_points is None else points_clean(override_points, "override_points")
+        )
+        fields["override_reason"] = reason[:300] if override_points is not None else ""
+    if points is not UNSET:
+        if item.source != GradeItem.Source.MANUAL:
+            raise ValidationError(
+                {"points": ValidationError("Grade it at its source.", code="not_manual")}
+            )
+        fields["points"] = None if points is None else points_clean(points, "points")
+    if not fields:
+        raise ValidationError({"non_field_errors": ValidationError("Nothing to change.")})
+    return score_write(
+        item=item,
+        user_id=user_id,
+        by=by,
+        action="assignments.score_adjusted",
+        reason=reason,
+        request=request,
+        **fields,
+    )

@@ -1,0 +1,243 @@
+"""Instructor pages: assignments of a course, the editor with its rubric builder, the
+speed grader (one learner at a time), the gradebook grid and a grade's audit history.
+
+A course or assignment the user may not see is a 404; a visible one they may not act on
+is a 403 (TAs grade but do not author).
+"""
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from assignments import selectors, services
+from assignments.forms import AssignmentForm, add_service_errors
+from assignments.models import Assignment, Score
+from assignments.permissions import can_grade, can_manage_assignments, can_view_gradebook
+from courses.models import Course
+from courses.selectors import course_get_visible
+from lms.audit.models import AuditLog
+
+GRID_PAGE_SIZE = 50
+
+
+def _team_course(request: HttpRequest, slug: str) -> Course:
+    course = course_get_visible(slug=slug, user=request.user)
+    if not can_grade(request.user, course):
+        raise Http404
+    return course
+
+
+@login_required
+def staff_assignments(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _team_course(request, slug)
+    return render(
+        request,
+        "assignments/staff_list.html",
+        {
+            "course": course,
+            "assignments": selectors.assignment_list(course=course, user=request.user),
+            "can_manage": can_manage_assignments(request.user, course),
+        },
+    )
+
+
+@login_required
+def assignment_edit(
+    request: HttpRequest, slug: str | None = None, assignment_id: int | None = None
+) -> HttpResponse:
+    """New (`slug`) or existing (`assignment_id`) assignment; owners, instructors, admins."""
+    assignment: Assignment | None = None
+    if assignment_id is not None:
+        assignment = selectors.assignment_get_visible(
+            assignment_id=assignment_id, user=request.user
+        )
+        course = assignment.course
+        if not can_grade(request.user, course):
+            raise Http404
+    else:
+        course = _team_course(request, slug or "")
+    if not can_manage_assignments(request.user, course):
+        raise PermissionDenied
+    initial = AssignmentForm.initial_for(assignment) if assignment else None
+    form = AssignmentForm(request.POST or None, course=course, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                if assignment is None:
+                    assignment = services.assignment_create(
+                        course=course, by=request.user, **form.service_fields()
+                    )
+                else:
+                    assignment = services.assignment_update(
+                        assignment=assignment, by=request.user, **form.service_fields()
+                    )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, "Assignment saved.")
+                return redirect("assignments:edit", assignment_id=assignment.pk)
+        status = 400
+    return render(
+        request,
+        "assignments/edit.html",
+        {"course": course, "assignment": assignment, "form": form},
+        status=status,
+    )
+
+
+def _selections(request: HttpRequest, assignment: Assignment) -> dict[str, str]:
+    return {
+        c["id"]: request.POST[f"criterion-{c['id']}"]
+        for c in assignment.rubric
+        if request.POST.get(f"criterion-{c['id']}")
+    }
+
+
+@login_required
+def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
+    """One learner's newest submission at a time: files, text, rubric, feedback, release;
+    next/previous (keys j/k), save (Ctrl+Enter)."""
+    assignment = selectors.assignment_get_visible(assignment_id=assignment_id, user=request.user)
+    if not can_grade(request.user, assignment.course):
+        raise Http404
+    submissions = list(selectors.submission_list(assignment=assignment, user=request.user))
+    base = reverse("assignments:speed_grader", kwargs={"assignment_id": assignment.pk})
+    if not submissions:
+        return render(
+            request, "assignments/speed_grader.html", {"assignment": assignment, "submission": None}
+        )
+    learner = request.GET.get("learner") or request.POST.get("learner") or ""
+    index = next((i for i, sub in enumerate(submissions) if str(sub.user_id) == learner), 0)
+    submission = submissions[index]
+    errors: list[str] = []
+    status = 200
+    if request.method == "POST":
+        try:
+            services.grade_submission(
+                submission=submission,
+                by=request.user,
+                points=request.POST.get("points") or None,
+                rubric_selections=_selections(request, assignment) or None,
+                feedback=request.POST.get("feedback", ""),
+                feedback_file=request.FILES.get("feedback_file"),
+                release=request.POST.get("release") == "on",
+                reason=request.POST.get("reason", ""),
+                request=request,
+            )
+        except ValidationError as error:
+            errors = [str(m) for m in error.messages]
+            status = 400
+        except services.AssignmentError as error:
+            errors = [error.message]
+            status = error.status
+        else:
+            messages.success(request, f"Grade saved for {submission.user.email}.")
+            target = submission
+            if request.POST.get("then") == "next" and index + 1 < len(submissions):
+                target = submissions[index + 1]
+            return redirect(f"{base}?learner={target.user_id}")
+    grade = selectors.visible_grade(submission, request.user)
+    chosen = grade.rubric_selections if grade else {}
+    score = Score.objects.filter(
+        item__source="assignment", item__source_id=assignment.pk, user_id=submission.user_id
+    ).first()
+    return render(
+        request,
+        "assignments/speed_grader.html",
+        {
+            "assignment": assignment,
+            "submission": submission,
+            "grade": grade,
+            "rubric": [
+                {
+                    **c,
+                    "levels": [
+                        {**lv, "checked": chosen.get(c["id"]) == lv["id"]} for lv in c["levels"]
+                    ],
+                }
+                for c in assignment.rubric
+            ],
+            "position": index + 1,
+            "total": len(submissions),
+            "previous_url": f"{base}?learner={submissions[index - 1].user_id}" if index else "",
+            "next_url": f"{base}?learner={submissions[index + 1].user_id}"
+            if index + 1 < len(submissions)
+            else "",
+            "errors": errors,
+            "score": score,
+        },
+        status=status,
+    )
+
+
+@login_required
+def gradebook_grid(request: HttpRequest, slug: str) -> HttpResponse:
+    course = _team_course(request, slug)
+    search = request.GET.get("q", "").strip()[:100]
+    category = request.GET.get("category", "")
+    show = request.GET.get("show", "")
+    all_items = list(selectors.gradebook_items(course=course))
+    categories = sorted({i.category for i in all_items if i.category}, key=lambda c: c.position)
+    items = [i for i in all_items if not category or str(i.category_id) == category]
+    learners = selectors.gradebook_learners(
+        course=course, search=search, drafts_in=items if show == "drafts" else None
+    ).order_by("id")
+    page = Paginator(learners, GRID_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = selectors.gradebook_rows(
+        course=course, enrollments=list(page.object_list), items=items, staff=True
+    )
+    for row in rows:
+        row["cells"] = [row["scores"][item.pk] for item in items]
+    return render(
+        request,
+        "assignments/gradebook.html",
+        {
+            "course": course,
+            "items": items,
+            "rows": rows,
+            "page": page,
+            "search": search,
+            "categories": categories,
+            "category": category,
+            "show": show,
+            "query": urlencode(
+                {k: v for k, v in {"q": search, "category": category, "show": show}.items() if v}
+            ),
+            "csv_url": f"/api/v1/courses/{course.slug}/gradebook/export/",
+        },
+    )
+
+
+@login_required
+def score_history(request: HttpRequest, score_id: int) -> HttpResponse:
+    """Who changed this cell, from what to what, and why (the audit log)."""
+    score = Score.objects.select_related("item__course", "user").filter(pk=score_id).first()
+    if score is None or not can_view_gradebook(request.user, score.item.course):
+        raise Http404
+    entries = AuditLog.objects.filter(
+        target_type=Score._meta.label_lower, target_id=str(score.pk)
+    ).order_by("-at", "-id")
+    rows: list[dict[str, Any]] = [
+        {
+            "entry": entry,
+            "changes": [
+                (field, values[0], values[1])
+                for field, values in entry.changes.items()
+                if isinstance(values, list) and len(values) == 2
+            ],
+        }
+        for entry in entries
+    ]
+    return render(
+        request,
+        "assignments/history.html",
+        {"score": score, "course": score.item.course, "rows": rows},
+    )
