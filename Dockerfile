@@ -41,8 +41,8 @@ RUN SECRET_KEY=build-only-collectstatic-not-a-secret \
     DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \
     REDIS_URL=redis://127.0.0.1:6379/0 \
     python manage.py collectstatic --noinput \
-    && mkdir -p /app/media \
-    && chown app:app /app/media
+    && mkdir -p /app/media /app/private \
+    && chown app:app /app/media /app/private
 
 USER app
 
