@@ -411,6 +411,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names repeat across apps get names of their own.
+    "ENUM_NAME_OVERRIDES": {
+        "CourseStatusEnum": "courses.models.Course.Status",
+        "LessonKindEnum": "courses.models.Lesson.Kind",
+        "QuestionKindEnum": "quizzes.grading.KINDS",
+        "QuizRevealPolicyEnum": "quizzes.api.serializers.REVEAL",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "lms.api.schema.add_problem_responses",
