@@ -11,15 +11,18 @@ completes once.
 import base64
 import json
 import random
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import stripe
 from django.db import connection
 
 from accounts.models import User
 from accounts.services.sessions import session_start
+from bench.runner.server import BENCH_STRIPE_WEBHOOK_SECRET
 from bench.runner.wrk import Request
 from bench.seed import BENCH_PASSWORD, TOPICS
 
@@ -80,6 +83,9 @@ class Dataset:
     hot: list[tuple[str, int, int]] = field(default_factory=list)  # (slug, owner, deep pos)
     login_emails: list[str] = field(default_factory=list)
     used_enrollments: set[int] = field(default_factory=set)
+    order_learners: list[int] = field(default_factory=list)  # learners with paid orders
+    revenue_owners: list[int] = field(default_factory=list)  # owners of the most-sold courses
+    paid_events: list[str] = field(default_factory=list)  # processed session events (JSON)
 
     def load(self) -> "Dataset":
         self.published_slugs = [
@@ -134,7 +140,42 @@ class Dataset:
                 "SELECT email FROM accounts_user WHERE role = 'student' ORDER BY id LIMIT 100"
             )
         ]
+        self.load_payments()
         return self
+
+    def load_payments(self) -> None:
+        # Learners with paid orders, spread over the ids (every k-th).
+        buyers = [
+            int(r[0])
+            for r in _rows(
+                "SELECT DISTINCT user_id FROM payments_order WHERE status = 'paid' ORDER BY user_id"
+            )
+        ]
+        self.order_learners = buyers[:: max(1, len(buyers) // self.learners)][: self.learners]
+        # The owners whose courses sold the most (settled orders): 10 at full, 3 at smoke.
+        self.revenue_owners = [
+            int(r[0])
+            for r in _rows(
+                "SELECT s.user_id FROM payments_order o JOIN courses_coursestaff s"
+                " ON s.course_id = o.course_id AND s.role = 'owner'"
+                " WHERE o.status IN ('paid', 'partially_refunded', 'refunded')"
+                " GROUP BY s.user_id ORDER BY count(*) DESC, s.user_id LIMIT %s",
+                [max(3, self.learners // 20)],
+            )
+        ]
+        # checkout.session.completed events of paid orders, already processed (seeded).
+        total = _rows("SELECT count(*) FROM payments_order WHERE status = 'paid'")[0][0]
+        step = max(1, int(total) // self.learners)
+        self.paid_events = [
+            str(r[0])
+            for r in _rows(
+                "SELECT e.payload::text FROM payments_stripeevent e"
+                " JOIN payments_order o ON o.id = e.order_id"
+                " WHERE e.type = 'checkout.session.completed' AND o.status = 'paid'"
+                " AND o.id %% %s = 0 ORDER BY o.id LIMIT %s",
+                [step, self.learners],
+            )
+        ]
 
     def fresh_completion_pairs(self) -> list[tuple[int, int]]:
         """(user id, lesson id) pairs never completed: active enrollments with no
@@ -224,6 +265,33 @@ def build_scenarios(data: Dataset) -> list[Scenario]:
             for email in data.login_emails
         ]
 
+    def users_get(path: str, users: list[int]) -> Callable[[str], list[Request]]:
+        def build(variant: str) -> list[Request]:
+            tokens = tokens_for(sorted(set(users)))
+            return [get(path, variant, _bearer(tokens[user])) for user in users]
+
+        return build
+
+    def webhook_replay(variant: str) -> list[Request]:
+        """Stripe redelivering events we already processed: each body signed now (the
+        server refuses a timestamp older than STRIPE_WEBHOOK_TOLERANCE, 300 s, so a run
+        must end within it) with the secret bench/run gives the server."""
+        now = int(time.time())
+        return [
+            Request(
+                "POST",
+                f"{API}payments/stripe/webhook/",
+                {
+                    **json_headers,
+                    "Stripe-Signature": stripe.WebhookSignature.generate_signature_header(
+                        body, BENCH_STRIPE_WEBHOOK_SECRET, timestamp=now
+                    ),
+                },
+                body,
+            )
+            for body in data.paid_events
+        ]
+
     searches = [
         f"{API}courses/?{urlencode({'category': category, 'search': term})}"
         for category, term in data.searches
@@ -264,6 +332,19 @@ def build_scenarios(data: Dataset) -> list[Scenario]:
         Scenario("roster_page1", "roster page 1", roster(False), page_size_param=True),
         Scenario("roster_deep", "roster deep page", roster(True), page_size_param=True),
         Scenario("login", "token login", login, ("real", "bcrypt"), kind="login"),
+        Scenario(
+            "my_orders", "my orders", users_get(f"{API}orders/", data.order_learners),
+            variants=("real",), page_size_param=True,
+        ),
+        Scenario(
+            "revenue", "an instructor's revenue",
+            users_get(f"{API}payments/revenue/", data.revenue_owners), variants=("real",),
+        ),
+        # A duplicate changes nothing (the event's row exists): a read, repeatable at will.
+        Scenario(
+            "stripe_webhook_replay", "Stripe webhook, duplicate delivery", webhook_replay,
+            variants=("real",),
+        ),
     ]  # fmt: skip
     return scenarios
 

@@ -23,6 +23,15 @@ DEFAULT_DATABASES = {
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/9"
 CACHE_KEY_PREFIX = "bench"
 WORKERS = 2
+# Payments on, with bench-only keys (not secrets); Stripe's API base is a closed loopback
+# port, so nothing ever leaves the machine. The webhook scenario signs with this secret.
+BENCH_STRIPE_WEBHOOK_SECRET = "whsec_bench_only_not_a_secret"  # noqa: S105
+STRIPE_ENVIRONMENT = {
+    "STRIPE_SECRET_KEY": "sk_test_bench_only_not_a_secret",
+    "STRIPE_WEBHOOK_SECRET": BENCH_STRIPE_WEBHOOK_SECRET,
+    "STRIPE_API_BASE": "http://127.0.0.1:9",
+    "STRIPE_CHECKOUT_API_BASE": "http://127.0.0.1:9",
+}
 
 
 def database_create_if_missing(url: str) -> None:
@@ -47,6 +56,7 @@ def server_environment(*, database_url: str, redis_url: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "CACHE_KEY_PREFIX": CACHE_KEY_PREFIX,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(48),
+        **STRIPE_ENVIRONMENT,
     }
 
 
