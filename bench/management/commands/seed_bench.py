@@ -1,4 +1,4 @@
-"""manage.py seed_bench --scale {smoke,full} [--force]: the benchmark dataset (the bench.seed package)."""
+"""manage.py seed_bench --scale {smoke,full} [--force]: the benchmark dataset (bench.seed)."""
 
 import time
 from typing import Any
