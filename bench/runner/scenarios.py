@@ -346,7 +346,11 @@ def build_scenarios(data: Dataset) -> list[Scenario]:
             variants=("real",),
         ),
     ]  # fmt: skip
-    return scenarios
+    # The quizzes' and assignments' scenarios prepare their own data through the apps'
+    # services (imported here: app_scenarios imports this module).
+    from bench.runner.app_scenarios import app_scenarios
+
+    return scenarios + app_scenarios(data)
 
 
 MIXED = ("catalogue", "catalogue_search", "course_detail", "outline", "my_enrollments",
