@@ -108,26 +108,28 @@ def cached(key: str, compute: Callable[[], T], ttl: int = CACHE_TTL_SECONDS) -> 
     return value  # type: ignore[no-any-return]
 
 
-# Rendered bodies are also kept in this process (a small LRU) under the same versioned
-# keys: the version is still read from Redis on every request, so a write anywhere is
-# seen at once, but a hit skips the second round trip and the unpickling.
+# Rendered bodies (and other small immutable values) are also kept in this process, a
+# small LRU, under the same versioned keys: the version is still read from Redis on every
+# request, so a write anywhere is seen at once, but a hit skips the second round trip and
+# the unpickling.
 LOCAL_MAX_ENTRIES = 512
-_local: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
+_local: OrderedDict[str, tuple[float, Any]] = OrderedDict()
 _local_lock = threading.Lock()
 
 
-def cached_body(key: str, compute: Callable[[], bytes], ttl: int = CACHE_TTL_SECONDS) -> bytes:
-    """`cached` for rendered response bodies, with the in-process layer in front."""
+def cached_local(key: str, compute: Callable[[], T], ttl: int = CACHE_TTL_SECONDS) -> T:
+    """`cached` with the in-process layer in front; for immutable values only (bytes,
+    numbers), since every request of the process shares the same object."""
     now = time.monotonic()
     with _local_lock:
         hit = _local.get(key)
         if hit is not None and hit[0] > now:
             _local.move_to_end(key)
-            return hit[1]
-    body = cached(key, compute, ttl)
+            return hit[1]  # type: ignore[no-any-return]
+    value = cached(key, compute, ttl)
     with _local_lock:
-        _local[key] = (now + ttl, body)
+        _local[key] = (now + ttl, value)
         _local.move_to_end(key)
         while len(_local) > LOCAL_MAX_ENTRIES:
             _local.popitem(last=False)
-    return body
+    return value

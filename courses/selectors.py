@@ -26,10 +26,11 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from courses.cache import cached, course_cache_key
+from courses.cache import cached, cached_local, catalogue_cache_key, course_cache_key
 from courses.models import SEARCH_CONFIG, Category, Course, CourseStaff, Lesson, Module, Tag
 from courses.permissions import (
     EDITOR_ROLES,
+    PUBLIC_STATUSES,
     can_view_course,
     catalogue_courses_q,
     remember_staff_role,
@@ -190,6 +191,21 @@ def course_get_visible(*, slug: str, user: Any) -> Course:
     if course is None or not can_view_course(user, course):
         raise Http404("No such course.")
     return course
+
+
+def public_course_id(*, slug: str) -> int | None:
+    """The id of the course with this slug if anyone may view it (published or archived),
+    else None. Cached under the catalogue version, which every change of a slug or a
+    status bumps: anonymous cached reads need only to know which course's body to serve,
+    not its row."""
+
+    def lookup() -> int:
+        ids = Course.objects.filter(slug=slug, status__in=PUBLIC_STATUSES).values_list(
+            "pk", flat=True
+        )
+        return next(iter(ids[:1]), 0)  # 0: none (None would read as a cache miss)
+
+    return cached_local(catalogue_cache_key(f"public-id:{slug}"), lookup) or None
 
 
 def course_detail(*, course: Course) -> Course:

@@ -35,6 +35,23 @@ def test_on_redis_a_lesson_title_change_shows_in_the_next_outline(team, make_cou
     assert outline_titles(reader, course.slug) == ["Renamed"]
 
 
+def test_anonymous_reads_follow_a_slug_change_and_keep_drafts_hidden(team, make_course, as_user):
+    """Anonymous detail and outline find the course through a cached slug -> id: a new
+    slug is seen by the next read, and a draft is never found."""
+    course = make_course(published=True)
+    reader, owner = as_user(None), as_user(team.owner)
+    old = course.slug
+    for path in ("", "outline/"):
+        assert reader.get(f"/api/v1/courses/{old}/{path}").status_code == 200
+    assert owner.patch(f"/api/v1/courses/{old}/", {"slug": "renamed-course"}).status_code == 200
+    for path in ("", "outline/"):
+        assert reader.get(f"/api/v1/courses/{old}/{path}").status_code == 404
+        assert reader.get(f"/api/v1/courses/renamed-course/{path}").status_code == 200
+    draft = make_course(published=False)
+    for path in ("", "outline/"):
+        assert reader.get(f"/api/v1/courses/{draft.slug}/{path}").status_code == 404
+
+
 def test_every_kind_of_write_refreshes_the_cached_reads(team, make_course, as_user):
     course = make_course(published=True)
     reader, editor = as_user(None), as_user(team.owner)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -26,7 +26,7 @@ from courses.api.views.common import (
     plain,
     run,
 )
-from courses.cache import cached_body, catalogue_cache_key, course_cache_key
+from courses.cache import cached_local, catalogue_cache_key, course_cache_key
 from courses.models import Course
 from lms.api.responses import envelope_bytes, prerendered_response
 
@@ -124,7 +124,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
             ).data
             return envelope_bytes(page["data"], page["meta"])
 
-        return prerendered_response(cached_body(catalogue_cache_key(fingerprint), page_body))
+        return prerendered_response(cached_local(catalogue_cache_key(fingerprint), page_body))
 
     def _page(self, courses: QuerySet[Course], serializer_class: type[Any]) -> Response:
         page = self.paginate_queryset(courses)
@@ -143,13 +143,26 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         course = run(services.course_create, by=request.user, **data)
         return Response(self._detail_data(course), status=status.HTTP_201_CREATED)
 
+    def _readable(self) -> tuple[int, Course | None]:
+        """The course a cached read is for: (id, the course if it was read). Anonymous
+        readers (most catalogue traffic) may see public courses only, so the cached
+        slug -> id answers without a query; signed-in users get the course with their
+        role (a team sees its drafts)."""
+        if self.request.user.is_authenticated:
+            course = self._course()
+            return course.pk, course
+        course_id = selectors.public_course_id(slug=self.kwargs["slug"])
+        if course_id is None:
+            raise Http404("No such course.")
+        return course_id, None
+
     def retrieve(self, request: Request, slug: str) -> HttpResponse:
         """Cached whole, as rendered bytes, under the course's version."""
-        course = self._course()
+        course_id, course = self._readable()
         base = request.build_absolute_uri("/")
-        body = cached_body(
-            course_cache_key(course.pk, f"detail-body:{base}"),
-            lambda: envelope_bytes(self._detail_data(course)),
+        body = cached_local(
+            course_cache_key(course_id, f"detail-body:{base}"),
+            lambda: envelope_bytes(self._detail_data(course or self._course())),
         )
         return prerendered_response(body)
 
@@ -209,21 +222,23 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
     def outline(self, request: Request, slug: str) -> HttpResponse:
         """Modules and lessons in order, without content; `state` per lesson is for the
         learner's progress (null until the enrollments app provides it)."""
-        course = self._course()
-        structure = selectors.course_outline(course=course)
-        states = selectors.course_outline_states(
-            course=course, user=request.user, outline=structure
-        )
-        if states:
-            return Response(
-                {"course": course.slug, **selectors.outline_with_states(structure, states)}
+        course_id, course = self._readable()
+        if course is not None:  # signed in: a learner's outline carries their state
+            structure = selectors.course_outline(course=course)
+            states = selectors.course_outline_states(
+                course=course, user=request.user, outline=structure
             )
+            if states:
+                return Response(
+                    {"course": course.slug, **selectors.outline_with_states(structure, states)}
+                )
+
+        def body() -> bytes:
+            read = course or self._course()
+            return envelope_bytes({"course": read.slug, **selectors.course_outline(course=read)})
+
         # The same for every viewer without a state: cached whole, as rendered bytes.
-        body = cached_body(
-            course_cache_key(course.pk, "outline-body"),
-            lambda: envelope_bytes({"course": course.slug, **structure}),
-        )
-        return prerendered_response(body)
+        return prerendered_response(cached_local(course_cache_key(course_id, "outline-body"), body))
 
 
 # --- staff -----------------------------------------------------------------------------
