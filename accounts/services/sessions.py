@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
@@ -17,7 +17,6 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import LoginSession, User, WsTicket
 from lms.audit.services import audit_log_record, client_ip
-from lms.queries import only_row
 
 SESSION_CLAIM = "sid"
 
@@ -151,6 +150,14 @@ def sessions_end_all(*, user: User, reason: str) -> int:
     return ended
 
 
+_USER_FOR_SESSION_SQL = (
+    "SELECT u.* FROM accounts_user u"
+    " JOIN accounts_loginsession s ON s.user_id = u.id"
+    " WHERE u.id = %s AND u.is_active AND s.id = %s AND s.revoked_at IS NULL"
+    " LIMIT 1"
+)
+
+
 def user_for_access_token(*, user_id: Any, session_id: Any) -> User | None:
     """The active user of a live session, in one query; None when either is gone."""
     try:
@@ -158,14 +165,11 @@ def user_for_access_token(*, user_id: Any, session_id: Any) -> User | None:
         uid = int(user_id)
     except (TypeError, ValueError):
         return None
-    return only_row(
-        User.objects.filter(
-            pk=uid,
-            is_active=True,
-            login_sessions__id=sid,
-            login_sessions__revoked_at__isnull=True,
-        )
-    )
+    # Every API request runs this: hand-written SQL spares the ORM building the same
+    # join each time (a third of an empty authenticated request's CPU, measured in bench/).
+    session_id_db = LoginSession._meta.pk.get_db_prep_value(sid, connection)  # type: ignore[union-attr]
+    found = User.objects.raw(_USER_FOR_SESSION_SQL, [uid, session_id_db])
+    return next(iter(found), None)
 
 
 def ws_ticket_issue(*, user: User) -> tuple[str, datetime]:
