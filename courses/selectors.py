@@ -376,14 +376,6 @@ def outline_with_states(
     return outline
 
 
-def course_outline_for(*, course: Course, user: Any) -> dict[str, Any]:
-    """The outline with each lesson's `state` filled in by the registered providers
-    (None when there are none, or they know nothing about this user)."""
-    outline = course_outline(course=course)
-    states = course_outline_states(course=course, user=user, outline=outline)
-    return outline_with_states(outline, states) if states else outline
-
-
 # --- taxonomy --------------------------------------------------------------------------
 
 

@@ -110,7 +110,7 @@ def run_scenario(
     if scenario.kind == "write":  # a lesson completes once: warm-up, probe and run get their own
         cut = max(1, len(requests) // 5)
         warm, probe_request, timed = requests[:cut], requests[cut], requests[cut + 1 :]
-    connections = scenario.connections or args.connections
+    connections = args.connections
     run_wrk(
         base_url=base_url,
         requests=warm,

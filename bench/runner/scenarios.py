@@ -39,7 +39,6 @@ class Scenario:
     kind: str = "read"  # read | write | login | floor
     cached: bool = False  # a cached read: compared with floor
     page_size_param: bool = False  # a list: queries are checked for two page sizes
-    connections: int | None = None  # default: the runner's --connections
 
 
 def twin_path(path: str, variant: str) -> str:

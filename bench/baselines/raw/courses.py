@@ -2,7 +2,7 @@
 the course detail, and the outline with a learner's lesson states.
 
 Real endpoints: courses.api.views.courses.CourseViewSet (list, retrieve, outline), whose
-reads are courses.selectors (course_list, _search, course_detail, course_outline_for)
+reads are courses.selectors (course_list, _search, course_detail, course_outline_states)
 plus enrollments.selectors.outline_state_for. The real ones cache; the twins never do:
 they are the cost of answering from the database by hand.
 """
