@@ -19,6 +19,17 @@ def order_list_mine(*, user: Any) -> QuerySet[Order]:
     )
 
 
+def order_for_checkout_session(*, user: Any, session_id: str) -> Order | None:
+    """The user's own order of a Checkout Session (the success page); None for others."""
+    if not user.is_authenticated or not session_id:
+        return None
+    return (
+        Order.objects.filter(user_id=user.pk, stripe_checkout_session_id=session_id)
+        .select_related("course")
+        .first()
+    )
+
+
 def order_get_visible(*, user: Any, order_id: int) -> Order:
     order = (
         Order.objects.filter(visible_orders_q(user), pk=order_id)

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.emails import email_send
 from lms.outbox.handlers import outbox_handler
+from payments import stripe_gateway
 from payments.models import Order
 from payments.money import format_amount
 from payments.services import payments_reconcile
@@ -63,8 +64,6 @@ def send_refund_receipt(message_id: int, payload: dict[str, Any]) -> None:
 )
 def payments_reconcile_task(hours: int = 48) -> dict[str, int]:
     """Hourly (beat): safe to overlap or repeat, every step is idempotent."""
-    from payments import stripe_gateway
-
     if not stripe_gateway.is_configured():
         return {}
     report = payments_reconcile(since=timezone.now() - timedelta(hours=hours))

@@ -5,19 +5,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from payments.models import Order
+from payments import selectors
 
 
 @require_GET
 def checkout_success(request: HttpRequest) -> HttpResponse:
     session_id = request.GET.get("session_id", "")[:255]
-    order = None
-    if request.user.is_authenticated and session_id:
-        order = (
-            Order.objects.filter(user_id=request.user.pk, stripe_checkout_session_id=session_id)
-            .select_related("course")
-            .first()
-        )
+    order = selectors.order_for_checkout_session(user=request.user, session_id=session_id)
     return render(request, "payments/success.html", {"order": order})
 
 

@@ -23,7 +23,7 @@ from lms.api.problems import PROBLEM_CONTENT_TYPE, problem_body
 from payments import selectors, services, stripe_gateway
 from payments.api import serializers as s
 from payments.models import Order
-from payments.permissions import can_refund, sees_all_orders
+from payments.permissions import can_refund, can_view_revenue
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -240,8 +240,8 @@ class RevenueView(APIView):
     def get(self, request: Request) -> Response:
         """Paid orders per course and month (gross, refunded, net in minor units): admins
         and the support desk for every course, instructors for the courses they own or teach."""
-        user = request.user
-        if not sees_all_orders(user) and getattr(user, "role", "") != User.Role.INSTRUCTOR:
+        if not can_view_revenue(request.user):
             raise PermissionDenied("Revenue is for instructors and admins.")
-        rows = selectors.revenue_totals(user=user, course_slug=request.query_params.get("course"))
+        course_slug = request.query_params.get("course")
+        rows = selectors.revenue_totals(user=request.user, course_slug=course_slug)
         return Response(s.RevenueRowSerializer(rows, many=True).data)

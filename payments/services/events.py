@@ -39,7 +39,8 @@ def _text(value: Any) -> str:
     return str(value or "")
 
 
-def _metadata_order_id(obj: dict[str, Any]) -> int | None:
+def metadata_order_id(obj: dict[str, Any]) -> int | None:
+    """Our order id in a Stripe object's metadata (or the session's client_reference_id)."""
     raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
     try:
         return int(raw) if raw is not None else None
@@ -49,7 +50,7 @@ def _metadata_order_id(obj: dict[str, Any]) -> int | None:
 
 def _order_for(obj: dict[str, Any], *, intent_id: str = "", charge_id: str = "") -> Order | None:
     """The locked order an object belongs to: by our metadata, else by Stripe ids."""
-    order_id = _metadata_order_id(obj)
+    order_id = metadata_order_id(obj)
     if order_id is None:
         ids = Q(pk__in=[])
         if intent_id:

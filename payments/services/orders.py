@@ -81,16 +81,7 @@ def payment_record(*, order: Order, payment: Payment) -> None:
         _flag(order, f"duplicate_payment: {payment.intent_id}")
         return
     if order.paid_at is None:
-        other_paid = (
-            Order.objects.filter(
-                user_id=order.user_id,
-                course_id=order.course_id,
-                status__in=(Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED),
-            )
-            .exclude(pk=order.pk)
-            .exists()
-        )
-        if other_paid:
+        if _other_paid_order(order):
             _flag(order, f"duplicate_payment: {payment.intent_id}")
             return
         order.paid_at = timezone.now()
@@ -137,8 +128,7 @@ def order_settle(*, order: Order, actor: User | None = None) -> str | None:
     order.status = derived_status(order)
     order.updated_at = timezone.now()
     order.save()
-    settled = (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED, Order.Status.REFUNDED)
-    if order.status in settled and old_status not in settled:
+    if order.status in Order.SETTLED and old_status not in Order.SETTLED:
         audit_log_record(actor=actor, action="order.paid", target=order)
         _publish("payments.order_paid", order)
     if order.amount_refunded > old_refunded:

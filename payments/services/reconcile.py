@@ -21,6 +21,7 @@ from payments.models import Order
 from payments.services.events import (
     charge_refunded_apply,
     intent_succeeded_apply,
+    metadata_order_id,
     session_paid_apply,
 )
 from payments.services.orders import order_lock, order_settle
@@ -55,7 +56,7 @@ def _snapshot(order_id: int) -> tuple[Any, ...] | None:
 
 
 def _apply(report: ReconcileReport, func: Any, obj: dict[str, Any], label: str) -> None:
-    order_id = _order_id_of(obj)
+    order_id = metadata_order_id(obj)
     before = _snapshot(order_id) if order_id is not None else None
     with transaction.atomic():
         order, outcome = func(obj)
@@ -68,34 +69,27 @@ def _apply(report: ReconcileReport, func: Any, obj: dict[str, Any], label: str) 
         report.note("order_updated", order, f"{before[0]} -> {after[0] if after else '?'}")
 
 
-def _order_id_of(obj: dict[str, Any]) -> int | None:
-    raw = (obj.get("metadata") or {}).get("order_id") or obj.get("client_reference_id")
-    try:
-        return int(raw) if raw is not None else None
-    except (TypeError, ValueError):
-        return None
-
-
 def payments_reconcile(*, since: datetime) -> ReconcileReport:
     report = ReconcileReport()
     for session in stripe_gateway.checkout_sessions_since(since):
         report.sessions_seen += 1
-        data = session
-        if data.get("status") == "complete" and data.get("payment_status") == "paid":
-            _apply(report, session_paid_apply, data, "session")
+        if session.get("status") == "complete" and session.get("payment_status") == "paid":
+            _apply(report, session_paid_apply, session, "session")
     for intent in stripe_gateway.payment_intents_since(since):
         report.intents_seen += 1
-        data = intent
-        if _order_id_of(data) is None or data.get("status") != "succeeded":
+        if metadata_order_id(intent) is None or intent.get("status") != "succeeded":
             continue
-        _apply(report, intent_succeeded_apply, data, "intent")
-        charge_id = data.get("latest_charge")
+        _apply(report, intent_succeeded_apply, intent, "intent")
+        charge_id = intent.get("latest_charge")
         charge_id = charge_id.get("id") if isinstance(charge_id, dict) else charge_id
         if charge_id:
             charge = stripe_gateway.charge_retrieve(str(charge_id))
             if int(charge.get("amount_refunded") or 0) > 0:
-                charge.setdefault("metadata", {})
-                charge["metadata"] = {**(charge["metadata"] or {}), **data.get("metadata", {})}
+                # The intent's metadata names our order: the charge handler finds it by that.
+                charge["metadata"] = {
+                    **(charge.get("metadata") or {}),
+                    **intent.get("metadata", {}),
+                }
                 _apply(report, charge_refunded_apply, charge, "charge")
     # Enrollments against orders (covers what Stripe listed and what it no longer lists).
     recent = Order.objects.filter(updated_at__gte=since, status__in=Order.SETTLED)

@@ -43,8 +43,7 @@ def order_refund(
     if locked is None:
         raise PaymentConflict("not_refundable", "This order no longer exists.")
     if idempotency_key:
-        existing = Refund.objects.filter(idempotency_key=_client_key(locked, idempotency_key))
-        found = existing.first()
+        found = Refund.objects.filter(idempotency_key=_client_key(locked, idempotency_key)).first()
         if found is not None:
             return RefundResult(refund=found, created=False)
     settled = locked.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
@@ -65,14 +64,13 @@ def order_refund(
                 )
             }
         )
-    key = (
-        _client_key(locked, idempotency_key)
-        if idempotency_key
-        else f"refund-{locked.public_id}-{locked.amount_refunded}-{amount}"
-    )
-    found = Refund.objects.filter(idempotency_key=key).first()
-    if found is not None:
-        return RefundResult(refund=found, created=False)
+    if idempotency_key:
+        key = _client_key(locked, idempotency_key)  # looked up above
+    else:
+        key = f"refund-{locked.public_id}-{locked.amount_refunded}-{amount}"
+        found = Refund.objects.filter(idempotency_key=key).first()
+        if found is not None:
+            return RefundResult(refund=found, created=False)
     try:
         stripe_refund = stripe_gateway.refund_create(
             payment_intent_id=locked.paid_payment_intent_id,

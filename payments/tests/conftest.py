@@ -6,17 +6,14 @@ If it cannot start, its tests are skipped, except under CI=true where that is a 
 """
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from rest_framework.test import APIClient
 
-from accounts.models import User
 from accounts.tests.auth_helpers import client_for
 from accounts.tests.conftest import smtp_server  # noqa: F401  # reused: real SMTP server
-from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
-from courses.models import Course, CourseStaff
-from courses.tests.factories import CourseFactory, LessonFactory, ModuleFactory
+from courses.models import Course
+from enrollments.tests import conftest as enrollments_fixtures
+from enrollments.tests.conftest import ROLES, People, make_course
 from lms.outbox.tests.conftest import celery_worker, redis_broker  # noqa: F401  # real worker
 from payments.tests.stripe_servers import (
     SECRET_KEY,
@@ -26,56 +23,22 @@ from payments.tests.stripe_servers import (
     in_ci,
 )
 
-ROLES = ("anonymous", "student", "other_student", "instructor", "other_instructor", "admin")
+__all__ = ["ROLES", "People", "as_client", "make_paid_course"]
 
-
-@dataclass
-class People:
-    owner: User
-    instructor: User
-    ta: User
-    other_instructor: User
-    student: User
-    other_student: User
-    admin: User
-
-    def user(self, role: str) -> User | None:
-        return None if role == "anonymous" else getattr(self, role)
-
-
-@pytest.fixture
-def people(db) -> People:
-    return People(
-        owner=InstructorFactory(),
-        instructor=InstructorFactory(),
-        ta=UserFactory(),
-        other_instructor=InstructorFactory(),
-        student=UserFactory(),
-        other_student=UserFactory(),
-        admin=AdminFactory(),
-    )
+# The enrollments tests' people (fixture) and course team; a paid course has one lesson.
+people = enrollments_fixtures.people
+as_client = client_for
 
 
 def make_paid_course(
     people: People | None = None, *, price: int = 4900, currency: str = "USD", **kwargs
 ) -> Course:
-    kwargs.setdefault("published", True)
-    course = CourseFactory(price_amount=price, currency=currency, **kwargs)
-    if people is not None:
-        CourseStaff.objects.create(course=course, user=people.owner, role="owner")
-        CourseStaff.objects.create(course=course, user=people.instructor, role="instructor")
-        CourseStaff.objects.create(course=course, user=people.ta, role="ta")
-    LessonFactory(module=ModuleFactory(course=course))
-    return course
+    return make_course(people, lessons=1, price_amount=price, currency=currency, **kwargs)
 
 
 @pytest.fixture
 def course(people: People) -> Course:
     return make_paid_course(people)
-
-
-def as_client(user: User | None) -> APIClient:
-    return client_for(user)
 
 
 @pytest.fixture(scope="session")
