@@ -111,6 +111,15 @@ def attempt_list(*, quiz: Quiz, user: Any) -> QuerySet[Attempt]:
     return qs
 
 
+def attempts_submitted(*, quiz: Quiz) -> QuerySet[Attempt]:
+    """For the team's results page: submitted attempts with their learner, newest first."""
+    return (
+        Attempt.objects.filter(quiz=quiz, status=Attempt.Status.SUBMITTED)
+        .select_related("user")
+        .order_by("-submitted_at")
+    )
+
+
 def attempt_in_progress(*, quiz: Quiz, user: Any) -> Attempt | None:
     return Attempt.objects.filter(
         quiz=quiz, user_id=user.pk, status=Attempt.Status.IN_PROGRESS

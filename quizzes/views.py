@@ -9,8 +9,6 @@ through `quizzes.services`. A course the user may not see is a 404; a visible on
 may not act on is a 403. Plain POST forms with CSRF, post/redirect/get.
 """
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any, cast
 
 from django.contrib import messages
@@ -37,8 +35,6 @@ from quizzes.forms import (
 )
 from quizzes.models import Attempt, Quiz, QuizItem
 from quizzes.permissions import can_author, learner_enrollment
-
-View = Callable[..., HttpResponse]
 
 
 def _user(request: HttpRequest) -> User:
@@ -80,13 +76,8 @@ def _builder_url(quiz: Quiz) -> str:
     return reverse("quizzes:builder", kwargs={"slug": quiz.course.slug, "quiz_id": quiz.pk})
 
 
-def team_page(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, *args, **kwargs)
-
-    return wrapped
+# Every team page needs a login; which course role may act is checked in `_course`.
+team_page = login_required
 
 
 # --- quizzes and banks ------------------------------------------------------------------
@@ -121,7 +112,7 @@ def quiz_list(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "course": course,
             "quizzes": selectors.quizzes_with_queue(course=course).order_by("id"),
-            "banks": selectors.bank_list(course=course).order_by("title", "id"),
+            "banks": selectors.bank_list(course=course),
             "quiz_form": quiz_form,
             "bank_form": bank_form,
             "can_author": can_author(request.user, course),
@@ -132,7 +123,7 @@ def quiz_list(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _builder_context(request: HttpRequest, quiz: Quiz, **forms: Any) -> dict[str, Any]:
     course = quiz.course
-    banks = selectors.bank_list(course=course).order_by("title", "id")
+    banks = selectors.bank_list(course=course)
     lessons = Lesson.objects.filter(module__course=course).order_by("module__position", "position")
     return {
         "course": course,
@@ -181,7 +172,8 @@ def question_add(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
     if form.is_valid():
         data, key = form.definition()
         try:
-            question = services.question_create(
+            services.quiz_question_add(
+                quiz=quiz,
                 bank=form.cleaned_data["bank"],
                 kind=form.cleaned_data["kind"],
                 prompt=form.cleaned_data["prompt"],
@@ -190,7 +182,6 @@ def question_add(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
                 points=form.cleaned_data["points"],
                 tags=form.tag_list(),
             )
-            services.quiz_item_add(quiz=quiz, question=question, points=question.points)
         except (ValidationError, services.QuizError) as error:
             _refused(request, error)
         else:
@@ -287,11 +278,7 @@ def results(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
     peak = max((b["count"] for b in stats["histogram"]), default=0) or 1
     for row in stats["histogram"]:
         row["height"] = round(row["count"] * 100 / peak)
-    attempts = (
-        Attempt.objects.filter(quiz=quiz, status=Attempt.Status.SUBMITTED)
-        .select_related("user")
-        .order_by("-submitted_at")[:100]
-    )
+    attempts = selectors.attempts_submitted(quiz=quiz)[:100]
     return render(
         request,
         "quizzes/results.html",

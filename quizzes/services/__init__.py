@@ -29,6 +29,7 @@ from quizzes.services.authoring import (
     quiz_delete,
     quiz_item_add,
     quiz_item_remove,
+    quiz_question_add,
     quiz_update,
 )
 from quizzes.services.errors import QuizConflict, QuizError, QuizRefused
@@ -67,6 +68,7 @@ __all__ = [
     "quiz_delete",
     "quiz_item_add",
     "quiz_item_remove",
+    "quiz_question_add",
     "quiz_update",
     "score_publish",
 ]

@@ -41,7 +41,7 @@ OPTION_LISTS = {"single": "options", "multiple": "options"}
 
 
 def grace() -> timedelta:
-    return timedelta(seconds=int(getattr(settings, "QUIZ_GRACE_SECONDS", 30)))
+    return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
 
 
 def attempts_allowed(quiz: Quiz, enrollment: Enrollment) -> int:

@@ -386,6 +386,14 @@ def quiz_item_add(
 
 
 @transaction.atomic
+def quiz_question_add(*, quiz: Quiz, bank: QuestionBank, **question: Any) -> QuizItem:
+    """A new question in `bank` (the arguments of `question_create`), added to the quiz as
+    a fixed item worth its points: both or neither."""
+    created = question_create(bank=bank, **question)
+    return quiz_item_add(quiz=quiz, question=created, points=created.points)
+
+
+@transaction.atomic
 def quiz_item_remove(*, item: QuizItem) -> None:
     quiz = Quiz.objects.select_for_update().get(pk=item.quiz_id)
     item.delete()

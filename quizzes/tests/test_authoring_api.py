@@ -2,9 +2,11 @@
 400 problem and writes nothing."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from courses.tests.factories import LessonFactory, ModuleFactory
 from enrollments.tests.conftest import make_course
+from quizzes import services
 from quizzes.models import Question, Quiz, QuizItem
 from quizzes.tests.conftest import client_for
 
@@ -136,3 +138,20 @@ def test_an_answered_question_keeps_its_kind_and_cannot_be_deleted(people, cours
     assert problem(owner.delete(f"/api/v1/quizzes/{quiz.pk}/"), 409)["code"] == (
         "quiz_has_attempts"
     )
+
+
+def test_a_question_added_to_a_quiz_is_stored_with_its_item_or_not_at_all(people, course):
+    quiz = services.quiz_create(course=course, by=people.owner, title="Q")
+    other_bank = services.bank_create(course=make_course(people), title="Elsewhere")
+    with pytest.raises(ValidationError):  # the question would belong to another course
+        services.quiz_question_add(
+            quiz=quiz, bank=other_bank, kind="true_false", prompt="Sky blue?", key={"correct": True}
+        )
+    assert not Question.objects.filter(bank=other_bank).exists()
+
+    bank = services.bank_create(course=course, title="Here")
+    item = services.quiz_question_add(
+        quiz=quiz, bank=bank, kind="true_false", prompt="Sky blue?", key={"correct": True}, points=3
+    )
+    assert item.quiz_id == quiz.pk and item.question.bank_id == bank.pk
+    assert item.points == item.question.points == 3

@@ -83,8 +83,7 @@ class Command(BaseCommand):
             published=True,
         )
         for kind, prompt, data, key, points in QUESTIONS:
-            question = services.question_create(
-                bank=bank, kind=kind, prompt=prompt, data=data, key=key, points=points
+            services.quiz_question_add(
+                quiz=quiz, bank=bank, kind=kind, prompt=prompt, data=data, key=key, points=points
             )
-            services.quiz_item_add(quiz=quiz, question=question, points=points)
         return quiz
