@@ -192,10 +192,9 @@ def _quiz(course: Course, owner: User, created: dict[str, int]) -> Quiz:
         published=True,
     )
     for kind, prompt, data, key, points in QUESTIONS:
-        question = quiz_services.question_create(
-            bank=bank, kind=kind, prompt=prompt, data=data, key=key, points=points
+        quiz_services.quiz_question_add(
+            quiz=quiz, bank=bank, kind=kind, prompt=prompt, data=data, key=key, points=points
         )
-        quiz_services.quiz_item_add(quiz=quiz, question=question, points=points)
     _count(created, "quizzes")
     return quiz
 
