@@ -181,5 +181,12 @@ def my_gradebook(*, course: Course, user: Any) -> dict[str, Any]:
     }
 
 
+def assignment_score(*, assignment: Assignment, user_id: int) -> Score | None:
+    """The learner's gradebook cell of this assignment."""
+    return Score.objects.filter(
+        item__source=GradeItem.Source.ASSIGNMENT, item__source_id=assignment.pk, user_id=user_id
+    ).first()
+
+
 def stored_grade(*, course: Course, user_id: int) -> CourseGrade | None:
     return CourseGrade.objects.filter(course_id=course.pk, user_id=user_id).first()

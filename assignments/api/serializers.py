@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from assignments.models import Assignment, Extension, Grade, GradeCategory, Submission
 from assignments.selectors import visible_grade
+from assignments.services.authoring import rubric_max
 
 MAX_POINTS = 999999
 
@@ -110,8 +111,6 @@ class AssignmentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_rubric_max(self, obj: Assignment) -> str:
-        from assignments.services.authoring import rubric_max
-
         return str(rubric_max(obj.rubric)) if obj.rubric else "0"
 
 

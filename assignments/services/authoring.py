@@ -4,6 +4,7 @@ import secrets
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -155,8 +156,6 @@ def _apply(assignment: Assignment, fields: dict[str, Any]) -> None:
 
 
 def _hard_cap() -> int:
-    from django.conf import settings
-
     return int(settings.ASSIGNMENTS_MAX_FILE_SIZE)
 
 

@@ -144,9 +144,8 @@ def category_update(
     current = GradeCategory.objects.select_for_update().get(pk=category.pk)
     before = {"name": current.name, "weight": str(current.weight), "drop": current.drop_lowest}
     if name is not None:
-        if GradeCategory.objects.filter(course_id=current.course_id, name=name).exclude(
-            pk=current.pk
-        ):
+        taken = GradeCategory.objects.filter(course_id=current.course_id, name=name)
+        if taken.exclude(pk=current.pk).exists():
             raise ValidationError({"name": ValidationError("Already exists.", code="duplicate")})
         current.name = name
     if weight is not None:

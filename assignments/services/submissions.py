@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from assignments.models import Assignment, Submission, SubmissionFile
 from assignments.services import files as file_services
-from assignments.services.deadlines import deadline_for, late_status, shift_days_for
+from assignments.services.deadlines import (
+    Deadline,
+    LateStatus,
+    deadline_for,
+    late_status,
+    shift_days_for,
+)
 from assignments.services.errors import GradingConflict, SubmissionRefused
 from courses.markdown import render_markdown
 from enrollments.permissions import seated_enrollment
@@ -35,7 +41,11 @@ def _url_clean(url: str) -> str:
 
 def submission_check_open(*, assignment: Assignment, user: Any, at: Any = None) -> None:
     """Raises SubmissionRefused when the learner may not hand in now."""
-    at = at or timezone.now()
+    _open_deadline(assignment=assignment, user=user, at=at or timezone.now())
+
+
+def _open_deadline(*, assignment: Assignment, user: Any, at: Any) -> tuple[Deadline, LateStatus]:
+    """The learner's deadline and lateness at `at`; SubmissionRefused when closed."""
     if not assignment.is_published:
         raise SubmissionRefused("not_published", "This assignment is not open.")
     if seated_enrollment(user, assignment.course) is None:
@@ -50,6 +60,7 @@ def submission_check_open(*, assignment: Assignment, user: Any, at: Any = None) 
     late = late_status(assignment=assignment, due_at=deadline.due_at, at=at)
     if late.refused:
         raise SubmissionRefused("late_refused", "The due date has passed; late work is refused.")
+    return deadline, late
 
 
 def submission_create(
@@ -65,7 +76,7 @@ def submission_create(
     GradingConflict 409 when a concurrent submit took the version)."""
     at = at or timezone.now()
     files = list(files or [])
-    submission_check_open(assignment=assignment, user=user, at=at)
+    deadline, late = _open_deadline(assignment=assignment, user=user, at=at)
     text = (text or "").strip()
     url = (url or "").strip()
     errors: dict[str, list[ValidationError]] = {}
@@ -111,7 +122,7 @@ def submission_create(
             )
             stored.append(key)
             rows.append((key, digest, check))
-        return _submission_write(assignment, user, text, url, rows, at)
+        return _submission_write(assignment, user, text, url, rows, at, deadline, late)
     except BaseException:
         file_services.delete_files(stored)
         raise
@@ -122,11 +133,15 @@ VERSION_ATTEMPTS = 5
 
 @transaction.atomic
 def _submission_write(
-    assignment: Assignment, user: Any, text: str, url: str, rows: list[Any], at: Any
+    assignment: Assignment,
+    user: Any,
+    text: str,
+    url: str,
+    rows: list[Any],
+    at: Any,
+    deadline: Deadline,
+    late: LateStatus,
 ) -> Submission:
-    shift = shift_days_for(assignment=assignment, user=user)
-    deadline = deadline_for(assignment=assignment, shift_days=shift)
-    late = late_status(assignment=assignment, due_at=deadline.due_at, at=at)
     # The next version number. A concurrent submit of the same learner may take it first:
     # the insert then waits for that commit and fails, and the next read sees it, so the
     # retry takes the following number (nothing handed in is lost to a race).

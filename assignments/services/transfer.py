@@ -14,10 +14,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from assignments.models import GradeItem, Score
+from assignments.selectors import gradebook_items, gradebook_learners, gradebook_rows
 from assignments.services.gradebook import points_clean, score_write
 from courses.models import Course
 from enrollments.models import Enrollment
-from enrollments.selectors import roster_list
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -59,10 +59,7 @@ class ImportReport:
 
 def seated_learners(course: Course) -> dict[str, Any]:
     """{lowercased email: user} of learners holding a seat."""
-    return {
-        e.user.email.lower(): e.user
-        for e in roster_list(course=course).filter(status__in=Enrollment.SEATED)
-    }
+    return {e.user.email.lower(): e.user for e in gradebook_learners(course=course)}
 
 
 def _read(content: bytes) -> list[dict[str, str]]:
@@ -159,8 +156,6 @@ def _cell(value: Any) -> str:
 
 def gradebook_csv_rows(*, course: Course) -> Any:
     """Header, then one row per seated learner: points per item, percent, letter."""
-    from assignments.selectors import gradebook_items, gradebook_rows
-
     items = list(gradebook_items(course=course))
     yield [
         "email",
@@ -169,19 +164,19 @@ def gradebook_csv_rows(*, course: Course) -> Any:
         "percent",
         "letter",
     ]
-    learners = roster_list(course=course).filter(status__in=Enrollment.SEATED).order_by("id")
+    learners = gradebook_learners(course=course).order_by("id")
     chunk: list[Enrollment] = []
     for enrollment in learners.iterator(chunk_size=500):
         chunk.append(enrollment)
         if len(chunk) == 500:
-            yield from _csv_chunk(course, chunk, items, gradebook_rows)
+            yield from _csv_chunk(course, chunk, items)
             chunk = []
     if chunk:
-        yield from _csv_chunk(course, chunk, items, gradebook_rows)
+        yield from _csv_chunk(course, chunk, items)
 
 
-def _csv_chunk(course: Course, chunk: list[Any], items: list[GradeItem], rows_of: Any) -> Any:
-    for row in rows_of(course=course, enrollments=chunk, items=items, staff=True):
+def _csv_chunk(course: Course, chunk: list[Enrollment], items: list[GradeItem]) -> Any:
+    for row in gradebook_rows(course=course, enrollments=chunk, items=items, staff=True):
         cells = []
         for item in items:
             cell = row["scores"].get(item.pk) or {}

@@ -146,9 +146,7 @@ def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
             return redirect(f"{base}?learner={target.user_id}")
     grade = selectors.visible_grade(submission, request.user)
     chosen = grade.rubric_selections if grade else {}
-    score = Score.objects.filter(
-        item__source="assignment", item__source_id=assignment.pk, user_id=submission.user_id
-    ).first()
+    score = selectors.assignment_score(assignment=assignment, user_id=submission.user_id)
     return render(
         request,
         "assignments/speed_grader.html",

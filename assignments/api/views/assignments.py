@@ -5,6 +5,7 @@ from functools import cached_property
 from typing import Any, cast
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
@@ -27,10 +28,15 @@ from assignments.api.views.common import (
     deny,
 )
 from assignments.models import Assignment, GradeCategory
-from assignments.permissions import can_grade, can_manage_assignments, can_view_own_grades
+from assignments.permissions import (
+    can_grade,
+    can_manage_assignments,
+    can_view_own_grades,
+    is_course_learner,
+)
 from assignments.services.files import LimitedUploadHandler
-from courses.models import Course, Lesson
-from courses.selectors import course_get_visible
+from courses.models import Course
+from courses.selectors import course_get_visible, lesson_list
 from lms.api.exceptions import PayloadTooLarge
 
 COURSE_SLUG = OpenApiParameter("course_slug", OpenApiTypes.STR, OpenApiParameter.PATH)
@@ -41,15 +47,9 @@ BODY_OVERHEAD = 1024 * 1024
 
 def _resolve(course: Course, data: dict[str, Any]) -> dict[str, Any]:
     """Ids in the input -> rows of this course (else a 400 on that field)."""
-    from django.core.exceptions import ValidationError
-
     fields = dict(data)
     if fields.get("lesson") is not None:
-        lesson = (
-            Lesson.objects.select_related("module")
-            .filter(pk=fields["lesson"], module__course_id=course.pk)
-            .first()
-        )
+        lesson = lesson_list(course=course).filter(pk=fields["lesson"]).first()
         if lesson is None:
             raise ValidationError({"lesson": ValidationError("Not in this course.", "invalid")})
         fields["lesson"] = lesson
@@ -76,13 +76,16 @@ class CourseAssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assign
     def course(self) -> Course:
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
+    def _require_member(self) -> None:
+        """The course team and its learners; 404 for anyone else."""
+        user = self.request.user
+        if not (can_grade(user, self.course) or can_view_own_grades(user, self.course)):
+            raise Http404
+
     def list(self, request: Request, course_slug: str) -> Response:
         """The course's assignments: all for the team, published ones for its learners;
         404 for anyone else."""
-        if not (
-            can_grade(request.user, self.course) or can_view_own_grades(request.user, self.course)
-        ):
-            raise Http404
+        self._require_member()
         page = self.paginate_queryset(
             selectors.assignment_list(course=self.course, user=request.user)
         )
@@ -91,10 +94,7 @@ class CourseAssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assign
     @extend_schema(request=s.AssignmentInputSerializer, responses={201: s.AssignmentSerializer})
     def create(self, request: Request, course_slug: str) -> Response:
         """Owners, instructors and admins create assignments."""
-        if not (
-            can_grade(request.user, self.course) or can_view_own_grades(request.user, self.course)
-        ):
-            raise Http404
+        self._require_member()
         if not can_manage_assignments(request.user, self.course):
             deny(request, "Only the course's owners and instructors author assignments.")
         data = s.AssignmentInputSerializer(data=request.data)
@@ -243,12 +243,8 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
         self._require_manage()
         data = s.ExtensionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        from assignments.permissions import is_course_learner
-
         learner = User.objects.filter(pk=data.validated_data["user"]).first()
         if learner is None or not is_course_learner(learner, self.assignment.course):
-            from django.core.exceptions import ValidationError
-
             raise ValidationError({"user": ValidationError("Not a learner here.", "not_learner")})
         extension = services.extension_grant(
             assignment=self.assignment,

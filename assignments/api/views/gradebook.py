@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from assignments import selectors, services
 from assignments.api import serializers as s
-from assignments.api.views.common import ServiceErrorsMixin, deny
+from assignments.api.views.common import ServiceErrorsMixin, deny, problem
 from assignments.models import GradeCategory, GradeItem
 from assignments.permissions import (
     can_configure_gradebook,
@@ -29,7 +29,6 @@ from assignments.permissions import (
 )
 from assignments.services.calculation import explain
 from assignments.services.gradebook import UNSET
-from assignments.services.transfer import seated_learners
 from courses.models import Course
 from courses.selectors import course_get_visible
 from lms.api.pagination import CursorPagination
@@ -180,8 +179,6 @@ class GradebookViewSet(_CourseViewSet):
             request=request,
         )
         if report.errors and not report.dry_run:
-            from assignments.api.views.common import problem
-
             return problem(
                 request,
                 400,
@@ -208,8 +205,9 @@ class GradebookViewSet(_CourseViewSet):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         item = self._item(values["item"])
-        learner = seated_learners(self.course)
-        if not any(u.pk == values["user"] for u in learner.values()):
+        # One row, not the whole roster.
+        seated = selectors.gradebook_learners(course=self.course).filter(user_id=values["user"])
+        if not seated.exists():
             raise ValidationError({"user": ValidationError("Not a learner here.", "not_learner")})
         score = services.score_adjust(
             item=item,
