@@ -13,6 +13,8 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+pytest_plugins = ["lms.testing.fixtures"]
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Playwright drives the distribution's browser; `playwright install` is never used.
 CHROMIUM_PATH = "/usr/bin/chromium"

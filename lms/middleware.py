@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from lms.request_context import request_id_var
+from lms.request_context import client_ip, client_ip_var, request_id_var
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's id is echoed back and logged, so only a short, plain token is accepted.
@@ -29,10 +29,12 @@ class RequestIdMiddleware:
         request_id = incoming if VALID_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
+        ip_token = client_ip_var.set(client_ip(request))
         try:
             response = self.get_response(request)
         finally:
             request_id_var.reset(token)
+            client_ip_var.reset(ip_token)
         response[REQUEST_ID_HEADER] = request_id
         return response
 

@@ -20,6 +20,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from lms.api.problems import PROBLEM_CONTENT_TYPE, problem_body
+from lms.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -33,13 +34,17 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class Conflict(exceptions.APIException):
+    """TRANSITIONAL (issue 14): being replaced by lms.errors.ServiceError; delete when unused."""
+
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
 
 
 def flatten_validation_errors(detail: Any, attr: str | None = None) -> list[dict[str, Any]]:
-    """DRF's nested error structure -> [{attr, code, detail}], attr dotted ("items.0.qty")."""
+    """DRF's nested error structure -> [{attr, pointer, code, detail}]: attr dotted
+    ("items.0.qty"), pointer its RFC 6901 JSON pointer ("/items/0/qty"; "" for the whole
+    body)."""
     if isinstance(detail, dict):
         out: list[dict[str, Any]] = []
         for key, value in detail.items():
@@ -59,8 +64,19 @@ def flatten_validation_errors(detail: Any, attr: str | None = None) -> list[dict
     return [_error_item(attr, detail)]
 
 
+def json_pointer(attr: str | None) -> str:
+    if not attr:
+        return ""
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in attr.split("."))
+
+
 def _error_item(attr: str | None, item: Any) -> dict[str, Any]:
-    return {"attr": attr, "code": getattr(item, "code", "invalid"), "detail": str(item)}
+    return {
+        "attr": attr,
+        "pointer": json_pointer(attr),
+        "code": getattr(item, "code", None) or "invalid",
+        "detail": str(item),
+    }
 
 
 def _as_api_exception(exc: Exception) -> Exception:
@@ -77,11 +93,19 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
+def service_error_response(exc: ServiceError, path: str | None) -> Response:
+    body = problem_body(exc.status, code=exc.code, detail=exc.message, instance=path)
+    body.update(exc.extra)
+    return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+
+
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
-    exc = _as_api_exception(exc)
-    response = exception_handler(exc, context)
     request = context.get("request")
     path = request.path if request is not None else None
+    if isinstance(exc, ServiceError):
+        return service_error_response(exc, path)
+    exc = _as_api_exception(exc)
+    response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):
         # A bug, not the client's fault: log it with its trace, tell the client nothing more.
         logger.exception("Unhandled error in API view", exc_info=exc)

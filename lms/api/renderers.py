@@ -3,12 +3,15 @@ from typing import Any
 
 from rest_framework.renderers import JSONRenderer
 
+from lms.api.pagination import bounded_list_meta
+
 
 class EnvelopeJSONRenderer(JSONRenderer):
     """Wraps every success body as {"data": ..., "meta": {...}}.
 
     Error bodies (status >= 400) are problem documents and pass through untouched;
-    paginated responses arrive already enveloped (see lms.api.pagination).
+    paginated responses arrive already enveloped (see lms.api.pagination). A bare list is
+    a bounded list and gets the one list `meta` (lms.api.pagination.bounded_list_meta).
     """
 
     def render(
@@ -24,5 +27,6 @@ class EnvelopeJSONRenderer(JSONRenderer):
             and data is not None
             and not getattr(response, "enveloped", False)
         ):
-            data = {"data": data, "meta": {}}
+            meta = bounded_list_meta(data) if isinstance(data, list) else {}
+            data = {"data": data, "meta": meta}
         return super().render(data, accepted_media_type, renderer_context)

@@ -6,6 +6,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiResponse
 
+from lms.api.pagination import BOUNDED_LIST_META_SCHEMA
 from lms.api.problems import PROBLEM_CONTENT_TYPE
 
 META_SCHEMA = {"type": "object", "additionalProperties": True}
@@ -30,9 +31,15 @@ PROBLEM_SCHEMA = {
             "type": "array",
             "items": {
                 "type": "object",
-                "required": ["attr", "code", "detail"],
+                "required": ["attr", "pointer", "code", "detail"],
                 "properties": {
                     "attr": {"type": "string", "nullable": True, "example": "email"},
+                    "pointer": {
+                        "type": "string",
+                        "description": "RFC 6901 JSON pointer to the field; empty for the "
+                        "request as a whole.",
+                        "example": "/email",
+                    },
                     "code": {"type": "string", "example": "required"},
                     "detail": {"type": "string", "example": "This field is required."},
                 },
@@ -69,10 +76,22 @@ class EnvelopeAutoSchema(AutoSchema):
         if self._is_list_view(force_instance(target)) and self._get_paginator():
             return result  # the paginator's schema is already the envelope
         for media in result["content"].values():
+            data_schema = media["schema"]
+            if data_schema.get("type") == "array":
+                # Not paginated: the list is bounded by design and says so.
+                media["schema"] = {
+                    "type": "object",
+                    "required": ["data", "meta"],
+                    "x-bounded": True,
+                    "description": "A bounded list: it never grows with the data, so it "
+                    "is not paginated; `meta` has the one list shape with `next` null.",
+                    "properties": {"data": data_schema, "meta": BOUNDED_LIST_META_SCHEMA},
+                }
+                continue
             media["schema"] = {
                 "type": "object",
                 "required": ["data", "meta"],
-                "properties": {"data": media["schema"], "meta": META_SCHEMA},
+                "properties": {"data": data_schema, "meta": META_SCHEMA},
             }
         return result
 

@@ -1,17 +1,15 @@
 """Writes of the audit log."""
 
-import ipaddress
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import HttpRequest
 
 from lms.audit.models import AuditLog
-from lms.request_context import current_request_id
+from lms.request_context import client_ip, current_client_ip, current_request_id
 
 SYSTEM_ACTOR = "system"
 ANONYMOUS_ACTOR = "anonymous"
@@ -29,8 +27,8 @@ def audit_log_record(
 
     actor: the user who acted; None for the system, AnonymousUser for an anonymous client.
     target: a saved model instance. changes: {"field": [old, new]} (see audit_diff).
-    request: an HttpRequest or DRF Request, for the client ip and request id; without one
-    the request id comes from the current request context (set by RequestIdMiddleware).
+    request: rarely needed; without it the client ip and request id come from the current
+    request context (lms.request_context, set by RequestIdMiddleware).
     """
     if not action:
         raise ValueError("An audit action is required.")
@@ -59,7 +57,7 @@ def audit_log_record(
         target_id=target_id,
         target_repr=target_repr,
         changes=dict(changes or {}),
-        ip=client_ip(request) if request is not None else None,
+        ip=client_ip(request) if request is not None else current_client_ip(),
         request_id=request_id[:128],
     )
 
@@ -73,20 +71,4 @@ def audit_diff(*, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[s
     }
 
 
-def client_ip(request: HttpRequest | Any) -> str | None:
-    """REMOTE_ADDR, or with NUM_PROXIES trusted proxies, the address the outermost one saw.
-
-    Same rule as DRF's throttles: X-Forwarded-For is only believed as far as the configured
-    number of proxies, so a client cannot choose the address that gets recorded.
-    """
-    meta = request.META
-    address = meta.get("REMOTE_ADDR", "")
-    num_proxies = settings.REST_FRAMEWORK.get("NUM_PROXIES") or 0
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if num_proxies > 0 and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",")]
-        address = hops[-min(num_proxies, len(hops))]
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+__all__ = ["audit_diff", "audit_log_record", "client_ip"]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "django_prometheus",
+    "lms",
     "lms.outbox",
     "lms.audit",
     *LMS_APPS,

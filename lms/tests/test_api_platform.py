@@ -182,7 +182,6 @@ class TestPagination:
         body = response.json()
         assert len(body["data"]) == 20
         assert body["meta"]["count"] == 131
-        assert body["meta"]["page"] == 2
         assert body["meta"]["page_size"] == 20
         assert body["meta"]["next"].endswith("page=3")
         assert body["meta"]["previous"] is not None and "page=" not in body["meta"]["previous"]
@@ -209,7 +208,8 @@ class TestPagination:
         url = f"{BASE}/users-cursor/?page_size=50"
         while url:
             body = api_client.get(url, HTTP_AUTHORIZATION=bearer(viewer)).json()
-            assert set(body["meta"]) == {"page_size", "next", "previous"}
+            assert set(body["meta"]) == {"count", "page_size", "next", "previous"}
+            assert body["meta"]["count"] is None
             seen += [row["id"] for row in body["data"]]
             url = body["meta"]["next"]
         assert len(seen) == 131 == len(set(seen))

@@ -1,0 +1,47 @@
+"""Strict input: a field the endpoint does not know is a 400 naming it, never ignored.
+
+Every API serializer derives from `Serializer` or `ModelSerializer` here (nested ones
+too, so nested objects are strict as well). A client sending back a read-only field it
+was given (`id`, `created_at`) is not refused: the field is known, and ignored as DRF
+does. An endpoint whose clients must send extra fields sets `allow_unknown_fields = True`
+on its serializer and is listed in docs/decisions/0012-platform-contract.md.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from rest_framework import serializers
+from rest_framework.exceptions import ErrorDetail, ValidationError
+
+UNKNOWN_FIELD_CODE = "unknown_field"
+
+
+class StrictInputMixin:
+    allow_unknown_fields = False
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown: dict[str, list[ErrorDetail]] = {}
+        if not self.allow_unknown_fields and isinstance(data, Mapping):
+            known = set(self.fields)  # type: ignore[attr-defined]
+            unknown = {
+                str(name): [ErrorDetail("This field is not accepted here.", UNKNOWN_FIELD_CODE)]
+                for name in data
+                if name not in known
+            }
+        try:
+            value = super().to_internal_value(data)  # type: ignore[misc]
+        except ValidationError as exc:
+            if unknown and isinstance(exc.detail, dict):
+                raise ValidationError({**exc.detail, **unknown}) from exc
+            raise
+        if unknown:
+            raise ValidationError(unknown)
+        return value
+
+
+class Serializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type-arg]
+    pass
+
+
+class ModelSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
+    pass

@@ -1,0 +1,62 @@
+"""Races made deterministic.
+
+`run_together(calls, hold_at="enrollment.seat_checked")` starts every call in its own
+thread at once, and holds each thread at the service's race point (lms.concurrency) until
+all of them have reached it or `hold_seconds` pass. If the service serialises the callers
+(a row lock taken before the check), the first thread waits out `hold_seconds` alone and
+the others follow one by one: the rule holds. If it does not, every thread has checked
+before any has written: the rule breaks on every run.
+
+Threads close their database connection when done (the pool is small), and none holds
+one while waiting at the start barrier: make tokens and rows before calling this.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager, suppress
+from typing import TypeVar
+
+from django.db import connection
+
+from lms.concurrency import race_hook_set
+
+T = TypeVar("T")
+
+
+@contextmanager
+def held_at(point: str, parties: int, hold_seconds: float) -> Iterator[None]:
+    barrier = threading.Barrier(parties)
+
+    def hold() -> None:
+        # Broken: the callers are serialised by a lock, the others cannot arrive; go on.
+        with suppress(threading.BrokenBarrierError):
+            barrier.wait(timeout=hold_seconds)
+
+    race_hook_set(point, hold)
+    try:
+        yield
+    finally:
+        race_hook_set(point, None)
+
+
+def run_together(
+    calls: list[Callable[[], T]], *, hold_at: str | None = None, hold_seconds: float = 2.0
+) -> list[T]:
+    start = threading.Barrier(len(calls))
+
+    def worker(call: Callable[[], T]) -> T:
+        start.wait()
+        try:
+            return call()
+        finally:
+            connection.close()
+
+    def run() -> list[T]:
+        with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+            return list(pool.map(worker, calls))
+
+    if hold_at is None:
+        return run()
+    with held_at(hold_at, len(calls), hold_seconds):
+        return run()
