@@ -45,3 +45,22 @@ class Serializer(StrictInputMixin, serializers.Serializer):  # type: ignore[type
 
 class ModelSerializer(StrictInputMixin, serializers.ModelSerializer):  # type: ignore[type-arg]
     pass
+
+
+class EmptySerializer(Serializer):
+    """The body of an action that takes none (`request=None` in its schema): every field
+    sent is unknown, so it answers 400 naming it rather than being silently ignored.
+    Use: `EmptySerializer(data=request.data).is_valid(raise_exception=True)`."""
+
+
+class NoBodySerializer(Serializer):
+    """The input of an action that takes no body: `{}` or nothing passes; any field is an
+    `unknown_field`, anything but an object a 400."""
+
+
+def require_no_body(data: Any) -> None:
+    """For actions documented with `request=None`: a body with fields is refused, never
+    silently ignored. Call with `request.data`."""
+    if data is None or (hasattr(data, "__len__") and len(data) == 0):
+        return
+    NoBodySerializer(data=data).is_valid(raise_exception=True)
