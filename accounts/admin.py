@@ -13,13 +13,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services.users import (
-    AccountError,
-    user_change_role,
-    user_set_active,
-    user_unlock,
-)
+from accounts.services.users import user_change_role, user_set_active, user_unlock
 from lms.audit.services import audit_diff, audit_log_record
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
 
 # Access flags edited directly in the form; role and is_active have their own services.
@@ -112,7 +108,7 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset:
             try:
                 change(user)
-            except AccountError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"{user}: {exc.message}", messages.ERROR)
             else:
                 changed += 1
@@ -128,7 +124,7 @@ class UserAdmin(DjangoUserAdmin):
         self._apply(
             request,
             queryset,
-            lambda u: user_set_active(user=u, active=True, actor=actor, request=request),
+            lambda u: user_set_active(user=u, active=True, actor=actor),
             "activated",
         )
 
@@ -138,7 +134,7 @@ class UserAdmin(DjangoUserAdmin):
         self._apply(
             request,
             queryset,
-            lambda u: user_set_active(user=u, active=False, actor=actor, request=request),
+            lambda u: user_set_active(user=u, active=False, actor=actor),
             "deactivated",
         )
 
@@ -148,7 +144,7 @@ class UserAdmin(DjangoUserAdmin):
         self._apply(
             request,
             queryset.exclude(locked_until__isnull=True, failed_login_count=0),
-            lambda u: user_unlock(user=u, actor=actor, request=request),
+            lambda u: user_unlock(user=u, actor=actor),
             "unlocked",
         )
 
@@ -157,7 +153,7 @@ class UserAdmin(DjangoUserAdmin):
         self._apply(
             request,
             queryset.exclude(role=role),
-            lambda u: user_change_role(user=u, role=role, actor=actor, request=request),
+            lambda u: user_change_role(user=u, role=role, actor=actor),
             f"changed to {role}",
         )
 
@@ -185,7 +181,6 @@ class UserAdmin(DjangoUserAdmin):
                     actor=self._actor(request),
                     action="user.password_set",
                     target=user,
-                    request=request,
                 )
                 outbox_publish(topic="accounts.password_changed", payload={"user_id": user.pk})
         return response
@@ -206,7 +201,6 @@ class UserAdmin(DjangoUserAdmin):
                 action="user.created",
                 target=obj,
                 changes={"role": [None, obj.role], "is_staff": [None, obj.is_staff]},
-                request=request,
             )
             return
         stored = User.objects.get(pk=obj.pk)
@@ -223,9 +217,8 @@ class UserAdmin(DjangoUserAdmin):
                 action="user.access_changed",
                 target=obj,
                 changes=access,
-                request=request,
             )
         if role != stored.role:
-            user_change_role(user=obj, role=role, actor=actor, request=request)
+            user_change_role(user=obj, role=role, actor=actor)
         if active != stored.is_active:
-            user_set_active(user=obj, active=active, actor=actor, request=request)
+            user_set_active(user=obj, active=active, actor=actor)

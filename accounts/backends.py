@@ -20,4 +20,4 @@ class LockoutModelBackend(ModelBackend):
         email = username or kwargs.get("email")
         if not email or password is None:
             return None
-        return credentials_check(email=email, password=password, request=request)
+        return credentials_check(email=email, password=password)

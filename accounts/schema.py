@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 
@@ -19,3 +20,7 @@ class CookieJWTScheme(OpenApiAuthenticationExtension):
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
         return {"type": "apiKey", "in": "cookie", "name": settings.AUTH_COOKIE_ACCESS}
+
+
+class CsrfSessionScheme(SessionScheme):
+    target_class = "accounts.authentication.CsrfSessionAuthentication"

@@ -11,7 +11,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
@@ -31,8 +31,9 @@ from accounts.forms import (
 )
 from accounts.models import User
 from accounts.services.login import login_failure_record, login_failures_clear
-from accounts.services.mfa import MfaError, mfa_confirm, mfa_enabled, mfa_setup_begin, mfa_verify
-from accounts.services.users import AccountError, email_verify, password_reset_confirm
+from accounts.services.mfa import mfa_confirm, mfa_enabled, mfa_setup_begin, mfa_verify
+from accounts.services.users import email_verify, password_reset_confirm
+from lms.errors import ServiceError
 
 PENDING_KEY = "accounts_login_pending"
 PURPOSE_MFA = "mfa"
@@ -132,7 +133,7 @@ class MfaLoginView(View):
             with transaction.atomic():
                 accepted = mfa_verify(user=user, code=form.cleaned_data["code"])
                 if not accepted:
-                    login_failure_record(user=user, request=request)
+                    login_failure_record(user=user)
             if accepted:
                 return HttpResponseRedirect(_pending_finish(request, user))
             form.add_error("code", "That code is not right, or it was already used.")
@@ -160,7 +161,7 @@ class MfaSetupView(View):
             return _login_again(request)
         try:
             setup = mfa_setup_begin(user=user)
-        except MfaError:  # already enabled
+        except ServiceError:  # already enabled
             return redirect(settings.LOGIN_REDIRECT_URL)
         qr = base64.b64encode(setup.qr_svg.encode()).decode()
         context = {
@@ -178,12 +179,11 @@ class MfaSetupView(View):
         form = MfaSetupForm(request.POST)
         if form.is_valid():
             try:
-                codes = mfa_confirm(user=user, code=form.cleaned_data["code"], request=request)
-            except MfaError as exc:
-                if exc.code == "invalid_code":
-                    form.add_error("code", "That code is not right. Enter the current one.")
-                else:
-                    form.add_error(None, "Setup has not started. Reload the page to begin.")
+                codes = mfa_confirm(user=user, code=form.cleaned_data["code"])
+            except ValidationError:  # the code
+                form.add_error("code", "That code is not right. Enter the current one.")
+            except ServiceError:  # not started (or finished meanwhile)
+                form.add_error(None, "Setup has not started. Reload the page to begin.")
             else:
                 next_url = (
                     _pending_finish(request, user)
@@ -219,9 +219,8 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
                 uidb64=self.kwargs["uidb64"],
                 token=token,
                 new_password=form.cleaned_data["new_password1"],
-                request=self.request,
             )
-        except AccountError:
+        except ValidationError:  # the link is invalid or has expired
             self.validlink = False
             return self.render_to_response(self.get_context_data(form=None))
         finally:
@@ -240,8 +239,8 @@ class LogoutView(auth_views.LogoutView):
 @never_cache
 def verify_email(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        user = email_verify(token=token, request=request)
-    except AccountError:
+        user = email_verify(token=token)
+    except ValidationError:
         return render(request, "accounts/verify_email.html", {"verified": False}, status=400)
     return render(request, "accounts/verify_email.html", {"verified": True, "email": user.email})
 

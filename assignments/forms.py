@@ -1,13 +1,17 @@
 """Forms of the assignments pages (the API has its own serializers)."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from assignments.models import Assignment, GradeCategory
-from courses.models import Course, Lesson
+from assignments.models import Assignment
+from assignments.selectors import category_list
+from courses.selectors import lesson_list
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -15,8 +19,9 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 class AssignmentForm(forms.Form):
     title = forms.CharField(max_length=200)
     instructions = forms.CharField(widget=forms.Textarea(attrs={"rows": 6}), required=False)
-    lesson = forms.ModelChoiceField(queryset=Lesson.objects.none(), required=False)
-    category = forms.ModelChoiceField(queryset=GradeCategory.objects.none(), required=False)
+    # Querysets of the course's lessons and categories, set per form (see __init__).
+    lesson: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(queryset=None, required=False)
+    category: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(queryset=None, required=False)
     allow_text = forms.BooleanField(required=False, initial=True, label="Accept text")
     allow_url = forms.BooleanField(required=False, label="Accept a link")
     allow_files = forms.BooleanField(required=False, label="Accept files")
@@ -46,14 +51,14 @@ class AssignmentForm(forms.Form):
         help_text="Built with the rubric builder below (JSON).",
     )
 
-    def __init__(self, *args: Any, course: Course, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, course: "Course", **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         lesson_field = self.fields["lesson"]
         category_field = self.fields["category"]
         assert isinstance(lesson_field, forms.ModelChoiceField)  # noqa: S101 - typing only
         assert isinstance(category_field, forms.ModelChoiceField)  # noqa: S101 - typing only
-        lesson_field.queryset = Lesson.objects.filter(module__course=course)
-        category_field.queryset = GradeCategory.objects.filter(course=course)
+        lesson_field.queryset = lesson_list(course=course)
+        category_field.queryset = category_list(course=course)
 
     def clean_rubric(self) -> list[Any]:
         raw = self.cleaned_data.get("rubric") or ""

@@ -7,10 +7,12 @@ from typing import Any
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
+from accounts.models import User
 from assignments.models import (
     Assignment,
     CourseGrade,
     Grade,
+    GradeCategory,
     GradeItem,
     Score,
     Submission,
@@ -20,6 +22,7 @@ from assignments.permissions import can_grade, can_view_assignment, can_view_sub
 from courses.models import Course
 from enrollments.models import Enrollment
 from enrollments.selectors import roster_list
+from lms.audit.models import AuditLog
 
 
 def assignment_list(*, course: Course, user: Any) -> QuerySet[Assignment]:
@@ -38,6 +41,15 @@ def assignment_get_visible(*, assignment_id: Any, user: Any) -> Assignment:
     if assignment is None or not can_view_assignment(user, assignment):
         raise Http404
     return assignment
+
+
+def assignment_upload_limits(*, assignment_id: Any, cap: int) -> tuple[int, int]:
+    """(bytes per file, files) an assignment accepts, for checks made before the body is
+    read (so before its visibility is known: an unknown id gets the site-wide cap)."""
+    row = Assignment.objects.filter(pk=assignment_id).values("max_file_size", "max_files").first()
+    if row is None:
+        return cap, 1
+    return min(row["max_file_size"], cap), row["max_files"]
 
 
 def _with_details(qs: QuerySet[Submission]) -> QuerySet[Submission]:
@@ -74,6 +86,28 @@ def submission_list(
     return _with_details(qs.filter(user_id=user.pk)).order_by("-version")
 
 
+def grading_queue_position(
+    *, assignment: Assignment, user: Any, learner_id: Any = None
+) -> tuple[Submission | None, int, int, int | None, int | None]:
+    """The speed grader's place in the staff queue (each learner's newest version, by
+    learner id) without loading the queue: (the submission of `learner_id`, else the
+    first; its 1-based position; the queue's length; the previous and the next learner's
+    id). A constant number of queries for any class size."""
+    queue = submission_list(assignment=assignment, user=user)
+    submission = None
+    if learner_id is not None and str(learner_id).isdigit():
+        submission = queue.filter(user_id=int(learner_id)).first()
+    if submission is None:
+        submission = queue.first()
+    if submission is None:
+        return None, 0, 0, None, None
+    ids = queue.select_related(None).prefetch_related(None).values_list("user_id", flat=True)
+    before = ids.filter(user_id__lt=submission.user_id)
+    previous = before.order_by("-user_id").first()
+    following = ids.filter(user_id__gt=submission.user_id).order_by("user_id").first()
+    return submission, before.count() + 1, queue.count(), previous, following
+
+
 def visible_grade(submission: Submission, user: Any, *, staff: bool | None = None) -> Grade | None:
     """Staff: the current grade (draft or released). The learner: the newest released one.
     Uses the prefetched grades (newest first); lists pass `staff`, decided once."""
@@ -95,6 +129,20 @@ def grade_history(submission: Submission, user: Any) -> list[Grade]:
 # --- gradebook -------------------------------------------------------------------------------
 
 
+def category_list(*, course: Course) -> QuerySet[GradeCategory]:
+    return GradeCategory.objects.filter(course_id=course.pk).order_by("position", "id")
+
+
+def category_get(*, course: Course, category_id: Any) -> GradeCategory | None:
+    """The course's category with this id, or None."""
+    return category_list(course=course).filter(pk=category_id).first()
+
+
+def grade_item_get(*, course: Course, item_id: Any) -> GradeItem | None:
+    """The course's gradebook item with this id, or None."""
+    return GradeItem.objects.filter(pk=item_id, course_id=course.pk).first()
+
+
 def gradebook_items(*, course: Course) -> QuerySet[GradeItem]:
     return GradeItem.objects.filter(course_id=course.pk).select_related("category")
 
@@ -111,6 +159,12 @@ def gradebook_learners(
         waiting = Score.objects.filter(item__in=drafts_in, draft_points__isnull=False)
         qs = qs.filter(user_id__in=waiting.values("user_id"))
     return qs
+
+
+def seated_learner(*, course: Course, user_id: Any) -> User | None:
+    """The user with this id if they hold a seat in the course (one row), else None."""
+    enrollment = gradebook_learners(course=course).filter(user_id=user_id).first()
+    return None if enrollment is None else enrollment.user
 
 
 def _cell(score: Score | None, staff: bool) -> dict[str, Any] | None:
@@ -165,7 +219,7 @@ def my_gradebook(*, course: Course, user: Any) -> dict[str, Any]:
     return {
         "percent": None if grade is None or grade.percent is None else str(grade.percent),
         "letter": grade.letter if grade else "",
-        "computed_at": grade.computed_at.isoformat() if grade else None,
+        "computed_at": grade.computed_at if grade else None,
         "items": [
             {
                 "id": item.pk,
@@ -173,7 +227,7 @@ def my_gradebook(*, course: Course, user: Any) -> dict[str, Any]:
                 "source": item.source,
                 "category": item.category.name if item.category else None,
                 "points_possible": str(item.points_possible),
-                "due_at": item.due_at.isoformat() if item.due_at else None,
+                "due_at": item.due_at,
                 "score": _cell(scores.get(item.pk), staff=False),
             }
             for item in items
@@ -190,3 +244,30 @@ def assignment_score(*, assignment: Assignment, user_id: int) -> Score | None:
 
 def stored_grade(*, course: Course, user_id: int) -> CourseGrade | None:
     return CourseGrade.objects.filter(course_id=course.pk, user_id=user_id).first()
+
+
+def lesson_assignment_ids(lesson_ids: list[int]) -> dict[int, int]:
+    """{lesson_id: assignment_id} for these lessons, in one query (registered with
+    courses, whose lessons of kind `assignment` show it as `activity_id`). When a lesson
+    has several, a published one wins, then the oldest."""
+    found: dict[int, int] = {}
+    rows = (
+        Assignment.objects.filter(lesson_id__in=lesson_ids)
+        .order_by("is_published", "-id")
+        .values_list("lesson_id", "id")
+    )
+    for lesson_id, assignment_id in rows:  # later rows (published, older) overwrite
+        found[lesson_id] = assignment_id
+    return found
+
+
+def score_get(*, score_id: Any) -> Score | None:
+    """A gradebook cell with its item, course and learner (the caller checks access)."""
+    return Score.objects.select_related("item__course", "user").filter(pk=score_id).first()
+
+
+def score_audit_entries(*, score: Score) -> QuerySet[AuditLog]:
+    """The audit log of one gradebook cell, newest first."""
+    return AuditLog.objects.filter(
+        target_type=Score._meta.label_lower, target_id=str(score.pk)
+    ).order_by("-at", "-id")

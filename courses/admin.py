@@ -18,6 +18,7 @@ from courses import services
 from courses.models import Category, Course, CourseStaff, Lesson, Module, Tag
 from courses.services.courses import COURSE_FIELDS
 from courses.services.structure import LESSON_FIELDS
+from lms.errors import ServiceError
 
 
 def _actor(request: HttpRequest) -> User:
@@ -40,7 +41,7 @@ def _guarded_changeform(
     try:
         with transaction.atomic():
             return view(request, *args, **kwargs)
-    except (services.CourseConflict, ValidationError) as exc:
+    except (ServiceError, ValidationError) as exc:
         admin_.message_user(request, _explain(exc), messages.ERROR)
         return HttpResponseRedirect(request.get_full_path())
 
@@ -176,7 +177,7 @@ class CourseAdmin(admin.ModelAdmin):
                 if "user" in inline.changed_data:
                     raise ValidationError("Remove the member and add the new person instead.")
                 changed = services.course_staff_change_role(
-                    member=member, role=inline.cleaned_data["role"], by=by, request=request
+                    member=member, role=inline.cleaned_data["role"], by=by
                 )
                 formset.changed_objects.append((changed, inline.changed_data))
             else:
@@ -185,32 +186,31 @@ class CourseAdmin(admin.ModelAdmin):
                     email=inline.cleaned_data["user"].email,
                     role=inline.cleaned_data["role"],
                     by=by,
-                    request=request,
                 )
                 formset.new_objects.append(added)
         for inline in formset.deleted_forms:
             if inline.instance.pk:
-                services.course_staff_remove(member=inline.instance, by=by, request=request)
+                services.course_staff_remove(member=inline.instance, by=by)
                 formset.deleted_objects.append(inline.instance)
 
     def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         return _guarded_changeform(self, request, super().changeform_view, *args, **kwargs)
 
     def delete_model(self, request: HttpRequest, obj: Course) -> None:
-        services.course_delete(course=obj, by=_actor(request), request=request)
+        services.course_delete(course=obj, by=_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Course]) -> None:
         for course in queryset:
             self._apply(
                 request,
                 course,
-                lambda c: services.course_delete(course=c, by=_actor(request), request=request),
+                lambda c: services.course_delete(course=c, by=_actor(request)),
             )
 
     def _apply(self, request: HttpRequest, course: Course, change: Callable[[Course], Any]) -> bool:
         try:
             change(course)
-        except (services.CourseConflict, ValidationError) as exc:
+        except (ServiceError, ValidationError) as exc:
             self.message_user(request, f"{course}: {_explain(exc)}", messages.ERROR)
             return False
         return True
@@ -231,7 +231,7 @@ class CourseAdmin(admin.ModelAdmin):
         self._bulk(
             request,
             queryset,
-            lambda c: services.course_publish(course=c, by=_actor(request), request=request),
+            lambda c: services.course_publish(course=c, by=_actor(request)),
             "published",
         )
 
@@ -240,13 +240,13 @@ class CourseAdmin(admin.ModelAdmin):
         self._bulk(
             request,
             queryset,
-            lambda c: services.course_archive(course=c, by=_actor(request), request=request),
+            lambda c: services.course_archive(course=c, by=_actor(request)),
             "archived",
         )
 
 
 def _explain(exc: Exception) -> str:
-    if isinstance(exc, services.CourseConflict):
+    if isinstance(exc, ServiceError):
         return exc.message
     return "; ".join(cast(ValidationError, exc).messages)
 

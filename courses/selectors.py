@@ -5,7 +5,7 @@ select_related/prefetch_related and counts by subqueries.
 """
 
 import copy
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from courses.cache import cached, cached_local, catalogue_cache_key, course_cache_key
+from courses.cache import catalogue_cache_key, course_cache_key
 from courses.models import SEARCH_CONFIG, Category, Course, CourseStaff, Lesson, Module, Tag
 from courses.permissions import (
     EDITOR_ROLES,
@@ -37,6 +37,7 @@ from courses.permissions import (
     teaching_courses_q,
     viewer_role_subquery,
 )
+from lms.cache import cached, cached_local
 from lms.queries import only_row
 
 SCOPES = ("catalogue", "teaching", "all")
@@ -290,6 +291,45 @@ def register_outline_state_provider(provider: OutlineStateProvider) -> None:
         _outline_state_providers.append(provider)
 
 
+# A lesson of kind quiz or assignment is the place of an activity that a higher app owns.
+# Those apps register, per lesson kind, provider(lesson_ids) -> {lesson_id: activity_id}
+# (one query for all the lessons given), so lists and outlines carry `activity_id`
+# without courses importing them and without a query per row. The activity's own
+# table stays the one source of truth; its services call
+# courses.services.lesson_activity_changed when a link changes (cached outlines).
+LessonActivityProvider = Callable[[list[int]], dict[int, int]]
+_lesson_activity_providers: dict[str, LessonActivityProvider] = {}
+
+
+def register_lesson_activity_provider(kind: str, provider: LessonActivityProvider) -> None:
+    if kind not in Lesson.Kind.values:
+        raise ValueError(f"Not a lesson kind: {kind!r}")
+    _lesson_activity_providers[kind] = provider
+
+
+def lesson_activity_ids(lessons: Iterable[tuple[int, str]]) -> dict[int, int]:
+    """{lesson_id: activity_id} for the lessons, given as (id, kind) pairs, whose kind has
+    a registered provider and that have an activity: one query per such kind present, none
+    for a course of text, video, file and link lessons."""
+    by_kind: dict[str, list[int]] = {}
+    for lesson_id, kind in lessons:
+        if kind in _lesson_activity_providers:
+            by_kind.setdefault(kind, []).append(lesson_id)
+    found: dict[int, int] = {}
+    for kind, ids in by_kind.items():
+        found.update(_lesson_activity_providers[kind](ids))
+    return found
+
+
+def with_activity_ids(lessons: Iterable[Lesson]) -> list[Lesson]:
+    """The lessons, each with `activity_id` set (None when it has no activity)."""
+    lessons = list(lessons)
+    ids = lesson_activity_ids((lesson.pk, lesson.kind) for lesson in lessons)
+    for lesson in lessons:
+        lesson.activity_id = ids.get(lesson.pk)  # type: ignore[attr-defined]
+    return lessons
+
+
 def _outline_structure(course: Course) -> dict[str, Any]:
     lessons_qs = Lesson.objects.order_by("position").only(
         "id",
@@ -304,10 +344,13 @@ def _outline_structure(course: Course) -> dict[str, Any]:
         "release_after_days",
         "requires_prerequisites",
     )
-    modules = (
+    modules = list(
         Module.objects.filter(course_id=course.pk)
         .order_by("position")
         .prefetch_related(Prefetch("lessons", queryset=lessons_qs))
+    )
+    activity_ids = lesson_activity_ids(
+        (lesson.pk, lesson.kind) for module in modules for lesson in module.lessons.all()
     )
     module_items = []
     lesson_count = duration = 0
@@ -318,6 +361,7 @@ def _outline_structure(course: Course) -> dict[str, Any]:
                 "title": lesson.title,
                 "position": lesson.position,
                 "kind": lesson.kind,
+                "activity_id": activity_ids.get(lesson.pk),
                 "duration_minutes": lesson.duration_minutes,
                 "is_preview": lesson.is_preview,
                 "required_for_completion": lesson.required_for_completion,
@@ -348,8 +392,9 @@ def _outline_structure(course: Course) -> dict[str, Any]:
 
 
 def course_outline(*, course: Course) -> dict[str, Any]:
-    """Modules and lessons (titles, kinds, durations, flags, release rules): plain data,
-    the same for every viewer, cached under the course's version (two queries on a miss)."""
+    """Modules and lessons (titles, kinds, activity ids, durations, flags, release rules):
+    plain data, the same for every viewer, cached under the course's version (two queries
+    on a miss, plus one per activity kind the course's lessons use)."""
     return cached(course_cache_key(course.pk, "outline"), lambda: _outline_structure(course))
 
 
@@ -393,3 +438,18 @@ def category_list() -> QuerySet[Category]:
 
 def tag_list() -> QuerySet[Tag]:
     return Tag.objects.order_by("name", "id")
+
+
+# --- for other apps ---------------------------------------------------------------------
+
+# Value types other apps compare with or list in their schemas (they read no table, so
+# those apps need not import courses.models for them).
+CourseStatus = Course.Status
+LessonKind = Lesson.Kind
+
+
+def course_lock_for_update(*, course_id: int) -> Course:
+    """The course row, locked until the transaction ends (SELECT ... FOR UPDATE). Other
+    apps serialise their per-course writes on it (enrollments: seats and the waitlist);
+    take it before any of their own row locks."""
+    return Course.objects.select_for_update().get(pk=course_id)

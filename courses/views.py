@@ -10,7 +10,7 @@ service's reason.
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,7 +20,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from courses import selectors, services
 from courses.forms import (
     CourseCreateForm,
@@ -41,13 +40,17 @@ from courses.permissions import (
     can_teach,
     can_view_staff,
 )
+from lms.errors import ServiceError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 View = Callable[..., HttpResponse]
 CoursePredicate = Callable[[Any, Course], bool]
 
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+def _user(request: HttpRequest) -> "User":
+    return cast("User", request.user)
 
 
 def may_use_instructor_pages(user: Any) -> bool:
@@ -80,9 +83,9 @@ def _editor_url(course: Course, anchor: str = "") -> str:
     return f"{url}#{anchor}" if anchor else url
 
 
-def _refused(request: HttpRequest, error: ValidationError | services.CourseConflict) -> None:
+def _refused(request: HttpRequest, error: ValidationError | ServiceError) -> None:
     """A refused write, shown on the page it redirects to."""
-    if isinstance(error, services.CourseConflict):
+    if isinstance(error, ServiceError):
         messages.error(request, error.message)
     elif hasattr(error, "error_dict"):
         for field, texts in error.message_dict.items():
@@ -191,7 +194,7 @@ def _course_action(
             course = _course(request, slug, allowed)
             try:
                 target = action(request, course, **kwargs)
-            except (ValidationError, services.CourseConflict) as error:
+            except (ValidationError, ServiceError) as error:
                 _refused(request, error)
                 target = None
             return HttpResponseRedirect(target or _editor_url(course))
@@ -203,13 +206,13 @@ def _course_action(
 
 @_course_action(can_publish_course)
 def course_publish(request: HttpRequest, course: Course) -> None:
-    services.course_publish(course=course, by=_user(request), request=request)
+    services.course_publish(course=course, by=_user(request))
     messages.success(request, "Published: the course is in the catalogue.")
 
 
 @_course_action(can_publish_course)
 def course_archive(request: HttpRequest, course: Course) -> None:
-    services.course_archive(course=course, by=_user(request), request=request)
+    services.course_archive(course=course, by=_user(request))
     messages.success(request, "Archived: off the catalogue; enrolled learners keep access.")
 
 
@@ -310,7 +313,7 @@ def lesson_edit(request: HttpRequest, slug: str, lesson_id: int) -> HttpResponse
 def staff_add(request: HttpRequest, course: Course) -> str:
     data = _valid(StaffAddForm(request.POST))
     member = services.course_staff_add(
-        course=course, email=data["email"], role=data["role"], by=_user(request), request=request
+        course=course, email=data["email"], role=data["role"], by=_user(request)
     )
     messages.success(request, f"{member.user.email} joined the team.")
     return _editor_url(course, "team")
@@ -319,6 +322,6 @@ def staff_add(request: HttpRequest, course: Course) -> str:
 @_course_action(can_manage_staff)
 def staff_remove(request: HttpRequest, course: Course, member_id: int) -> str:
     member = selectors.course_staff_get(course=course, member_id=member_id)
-    services.course_staff_remove(member=member, by=_user(request), request=request)
+    services.course_staff_remove(member=member, by=_user(request))
     messages.success(request, f"{member.user.email} left the team.")
     return _editor_url(course, "team")

@@ -10,6 +10,8 @@ One predicate, `can_access_lesson`, for the API, pages and consumers alike:
 
 Refusal reasons: `not_visible` and `not_enrolled` (callers answer 404: the lesson is not
 disclosed), `not_released` (with `unlock_at`) and `prerequisite` (403).
+`lesson_access_require` and `seated_enrollment_require` are the same rules as guards: they
+raise Http404 or `lms.errors.ServiceError`, for views of any app.
 """
 
 from dataclasses import dataclass
@@ -17,11 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 
 from courses.models import Course, Lesson
 from courses.permissions import PUBLIC_STATUSES, can_edit_course, can_teach, can_view_course
 from enrollments.models import Enrollment, LessonCompletion
+from lms.errors import ServiceError
 from lms.queries import only_row
 
 _ENROLLMENT_CACHE_ATTR = "_enrollments_seated"
@@ -117,6 +121,36 @@ def can_access_lesson(user: Any, lesson: Lesson, course: Course | None = None) -
     if lesson.requires_prerequisites and not prerequisites_met(enrollment, lesson):
         return AccessDecision(False, "prerequisite")
     return AccessDecision(True, "enrolled")
+
+
+_REFUSAL_MESSAGES = {
+    "not_released": "This lesson is not released yet.",
+    "prerequisite": "Complete the earlier required lessons first.",
+}
+
+
+def lesson_access_require(
+    user: Any, lesson: Lesson, course: Course | None = None
+) -> AccessDecision:
+    """can_access_lesson as a guard: Http404 when the lesson is not disclosed to the user;
+    ServiceError `not_released` (with `unlock_at`) or `prerequisite` when they may see it
+    but not open it yet; else the (allowed) decision."""
+    decision = can_access_lesson(user, lesson, course)
+    if decision.allowed:
+        return decision
+    if decision.hidden:
+        raise Http404("No such lesson.")
+    extra = {"unlock_at": decision.unlock_at} if decision.unlock_at is not None else {}
+    raise ServiceError(decision.reason, _REFUSAL_MESSAGES[decision.reason], **extra)
+
+
+def seated_enrollment_require(user: Any, course: Course) -> Enrollment:
+    """The user's seated enrollment, or ServiceError `not_enrolled` (403): for learner
+    actions in a course the user can see."""
+    enrollment = seated_enrollment(user, course)
+    if enrollment is None:
+        raise ServiceError("not_enrolled", "Enroll in the course first.")
+    return enrollment
 
 
 def can_view_roster(user: Any, course: Course) -> bool:

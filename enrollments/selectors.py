@@ -2,10 +2,10 @@
 state. Each runs a constant number of queries whatever the number of rows."""
 
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Value
 from django.db.models.functions import Concat
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +20,33 @@ from enrollments.permissions import (
     seated_enrollment,
 )
 from lms.queries import only_row
+
+# --- the progress rollup ------------------------------------------------------------------
+
+
+def required_total_for(*, course_id: int) -> int:
+    """How many lessons of the course count for completion."""
+    return Lesson.objects.filter(module__course_id=course_id, required_for_completion=True).count()
+
+
+def rollup_counts(*, enrollment: Enrollment) -> tuple[int, int]:
+    """(required lessons completed, required lessons in the course), from the rows, with
+    no stored state, in one query: one index probe into the completions per required
+    lesson, however many learners the course has."""
+    completed = LessonCompletion.objects.filter(
+        enrollment_id=enrollment.pk, lesson_id=OuterRef("pk")
+    )
+    counts = Lesson.objects.filter(
+        module__course_id=enrollment.course_id, required_for_completion=True
+    ).aggregate(total=Count("pk"), done=Count("pk", filter=Q(Exists(completed))))
+    return counts["done"], counts["total"]
+
+
+def lesson_completed(*, enrollment: Enrollment, lesson_id: int) -> bool:
+    return LessonCompletion.objects.filter(enrollment=enrollment, lesson_id=lesson_id).exists()
+
+
+# --- my enrollments ---------------------------------------------------------------------
 
 
 def enrollment_list_mine(*, user: Any) -> QuerySet[Enrollment]:
@@ -155,7 +182,7 @@ def outline_state_for(user: Any, course: Course, lessons: list[dict[str, Any]]) 
             "completed": completed,
             "locked": reason is not None,
             "lock_reason": reason,
-            "unlock_at": unlock_at.isoformat() if unlock_at is not None else None,
+            "unlock_at": unlock_at,  # a datetime: the API's encoder writes it with Z
         }
         if row["required_for_completion"] and not completed:
             missing_required = True
@@ -242,3 +269,23 @@ def enrollment_lesson_rows(*, enrollment: Enrollment) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
+
+
+def enrollment_dropped_since(*, user_id: int, course_id: int, since: datetime) -> bool:
+    """The learner dropped the course at or after `since` (payments: left after paying)."""
+    return Enrollment.objects.filter(
+        user_id=user_id,
+        course_id=course_id,
+        status=Enrollment.Status.DROPPED,
+        dropped_at__gte=since,
+    ).exists()
+
+
+def seated_enrollment_of(*, user_id: int, course_id: int) -> Enrollment | None:
+    """The learner's active or completed enrollment in the course, by ids (quizzes: the
+    seat whose lesson a passed quiz completes)."""
+    return only_row(
+        Enrollment.objects.filter(
+            user_id=user_id, course_id=course_id, status__in=Enrollment.SEATED
+        )
+    )

@@ -10,7 +10,7 @@ A course the user may not see is a 404; a visible one they may not act on is a 4
 
 import csv
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -22,13 +22,15 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course
 from courses.selectors import course_get_visible
 from enrollments import selectors
 from enrollments.forms import AccommodationsForm, RosterFilterForm
 from enrollments.permissions import can_manage_enrollments, can_view_roster
 from enrollments.services import ACCOMMODATION_FIELDS, enrollment_accommodations_set
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course
 
 ROSTER_PAGE_SIZE = 50
 CSV_HEADER = [
@@ -42,14 +44,14 @@ CSV_HEADER = [
 ]
 
 
-def _course(request: HttpRequest, slug: str, allowed: Callable[[Any, Course], bool]) -> Course:
+def _course(request: HttpRequest, slug: str, allowed: Callable[[Any, "Course"], bool]) -> "Course":
     course = course_get_visible(slug=slug, user=request.user)  # 404 for drafts
     if not allowed(request.user, course):
         raise PermissionDenied
     return course
 
 
-def _filtered(request: HttpRequest, course: Course) -> tuple[RosterFilterForm, Any]:
+def _filtered(request: HttpRequest, course: "Course") -> tuple[RosterFilterForm, Any]:
     form = RosterFilterForm(request.GET)
     show, search = form.values()
     return form, selectors.roster_filtered(course=course, filter=show, search=search)
@@ -128,7 +130,7 @@ def learner(request: HttpRequest, slug: str, enrollment_id: int) -> HttpResponse
             try:
                 if fields:
                     enrollment_accommodations_set(
-                        enrollment=enrollment, by=cast(User, request.user), **fields
+                        enrollment=enrollment, by=cast("User", request.user), **fields
                     )
             except ValidationError as error:
                 form.add_service_errors(error)

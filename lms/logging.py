@@ -63,3 +63,25 @@ class RedactingJsonFormatter(JsonFormatter):
         # Django's request logger attaches the request object; its path is already logged.
         log_data.pop("request", None)
         return redact(log_data)
+
+
+class UnhandledErrorsOnly(logging.Filter):
+    """For `django.request`: keep the record of an unhandled exception (it carries the
+    traceback), drop the "Not Found: /x" / "Service Unavailable: /x" line Django writes for
+    every 4xx/5xx response. lms.request already has one line per request with its status."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.exc_info is not None
+
+
+class NoServerAccessLines(logging.Filter):
+    """For the development servers' loggers (`django.server`, daphne's runserver as
+    `django.channels.server`): drop their per-request HTTP line, which would repeat
+    lms.request's; keep everything else they say (WebSocket connects, errors)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if hasattr(record, "status_code"):  # django.server's request line
+            return False
+        args = record.args
+        # daphne's runserver: logger.info(msg, {"method", "path", "status", ...})
+        return not (isinstance(args, dict) and "status" in args and "method" in args)

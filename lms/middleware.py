@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
 
 from lms.request_context import client_ip, client_ip_var, request_id_var
 
@@ -48,8 +49,7 @@ class AccessLogMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         started = time.perf_counter()
         response = self.get_response(request)
-        user = getattr(request, "user", None)
-        user_id = user.pk if user is not None and user.is_authenticated else None
+        user_id = _resolved_user_id(request)
         level = (
             logging.ERROR
             if response.status_code >= 500
@@ -72,6 +72,21 @@ class AccessLogMiddleware:
             },
         )
         return response
+
+
+def _resolved_user_id(request: HttpRequest) -> int | None:
+    """The caller's id if the request already knows who it is, without finding out.
+
+    Evaluating Django's lazy `request.user` would load the session (database or cache):
+    the access log must never be what makes /health/live touch a dependency. DRF replaces
+    `request.user` with the authenticated user; Django's pages leave it lazy and keep the
+    evaluated one in `_cached_user` (django.contrib.auth.middleware.get_user)."""
+    user = request.__dict__.get("user")
+    if isinstance(user, SimpleLazyObject):
+        user = request.__dict__.get("_cached_user")
+    if user is None or not user.is_authenticated:
+        return None
+    return int(user.pk)
 
 
 class ContentSecurityPolicyMiddleware:

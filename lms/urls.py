@@ -10,7 +10,6 @@ from importlib.util import find_spec
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from lms import health, views
 from lms.api.routers import api_router
@@ -47,8 +46,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
 
 if settings.API_DOCS_ENABLED:
     urlpatterns += [
-        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
+        # Generated once per process and served from memory (lms.views.SchemaView).
+        path("api/schema/", views.SchemaView.as_view(), name="schema"),
+        path("api/docs/", views.DocsView.as_view(url_name="schema"), name="api-docs"),
     ]
 
 if getattr(settings, "BENCH_BASELINES", False):  # lms.settings.bench only

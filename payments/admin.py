@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 
 from courses.models import Course
 from lms.admin_base import ReadOnlyModelAdmin
+from lms.errors import ServiceError
 from payments import services
 from payments.models import Coupon, Order, Refund, StripeEvent
 from payments.money import format_amount
@@ -82,7 +83,7 @@ class OrderAdmin(ReadOnlyModelAdmin):
                     reason="Refunded from the admin",
                 )
                 done += 1
-            except services.PaymentError as exc:
+            except ServiceError as exc:
                 self.message_user(request, f"{order}: {exc.message}", messages.WARNING)
         if done:
             self.message_user(request, f"Refunded {done} order(s).", messages.SUCCESS)

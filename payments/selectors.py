@@ -41,32 +41,39 @@ def order_get_visible(*, user: Any, order_id: int) -> Order:
     return order
 
 
-def revenue_totals(*, user: Any, course_slug: str | None = None) -> list[dict[str, Any]]:
-    """Per course, month and currency: paid orders, gross, refunded and net (minor units)
-    of the courses the user may see. Refunded orders count in gross and refunded."""
+def revenue_rows(*, user: Any, course_slug: str | None = None) -> QuerySet[Any]:
+    """Per course, month and currency (newest month first): paid orders, gross and
+    refunded (minor units) of the courses the user may see, as grouped rows for
+    `revenue_row`. Refunded orders count in gross and refunded."""
     courses = Course.objects.filter(revenue_courses_q(user))
     if course_slug:
         courses = courses.filter(slug=course_slug)
-    rows = (
+    return (
         Order.objects.filter(course__in=courses, status__in=Order.SETTLED, paid_at__isnull=False)
         .annotate(month=TruncMonth("paid_at"))
         .values("course_id", "course__slug", "course__title", "month", "currency")
         .annotate(orders=Count("id"), gross=Sum("amount"), refunded=Sum("amount_refunded"))
         .order_by("-month", "course__slug", "currency")
     )
-    return [
-        {
-            "course": {
-                "id": r["course_id"],
-                "slug": r["course__slug"],
-                "title": r["course__title"],
-            },
-            "month": r["month"].date().isoformat()[:7] if r["month"] else None,
-            "currency": r["currency"],
-            "orders": r["orders"],
-            "gross": r["gross"] or 0,
-            "refunded": r["refunded"] or 0,
-            "net": (r["gross"] or 0) - (r["refunded"] or 0),
-        }
-        for r in rows
-    ]
+
+
+def revenue_row(row: dict[str, Any]) -> dict[str, Any]:
+    gross, refunded = row["gross"] or 0, row["refunded"] or 0
+    return {
+        "course": {
+            "id": row["course_id"],
+            "slug": row["course__slug"],
+            "title": row["course__title"],
+        },
+        "month": row["month"].strftime("%Y-%m") if row["month"] else None,
+        "currency": row["currency"],
+        "orders": row["orders"],
+        "gross": gross,
+        "refunded": refunded,
+        "net": gross - refunded,
+    }
+
+
+def revenue_totals(*, user: Any, course_slug: str | None = None) -> list[dict[str, Any]]:
+    """Every row of `revenue_rows`, shaped (the admin's totals above the order list)."""
+    return [revenue_row(row) for row in revenue_rows(user=user, course_slug=course_slug)]

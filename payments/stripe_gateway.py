@@ -6,6 +6,7 @@ one call localstripe lacks, creating (and listing) Checkout Sessions, has its ow
 Errors from Stripe surface as `GatewayError` with a message safe to show staff.
 """
 
+import json
 import time
 from collections.abc import Iterator
 from datetime import datetime
@@ -21,6 +22,14 @@ class GatewayError(Exception):
 
 class NotConfigured(GatewayError):
     """STRIPE_SECRET_KEY or STRIPE_WEBHOOK_SECRET is not set."""
+
+
+class BadSignature(GatewayError):
+    """A webhook whose Stripe-Signature is missing, wrong or outside the tolerance."""
+
+
+class BadPayload(GatewayError):
+    """A webhook body, correctly signed, that is not a Stripe event."""
 
 
 def is_configured() -> bool:
@@ -113,19 +122,33 @@ def _newer_than(page: Any, since: datetime) -> Iterator[dict[str, Any]]:
         raise GatewayError(str(exc)) from exc
 
 
-def event_construct(*, payload: bytes, signature: str) -> Any:
-    """Verifies the Stripe-Signature header (secret and tolerance window) and parses the
-    event. Raises ValueError (bad JSON) or stripe.SignatureVerificationError.
+def event_verify(*, payload: bytes, signature: str) -> dict[str, Any]:
+    """Verifies the Stripe-Signature header (secret and tolerance window) and returns the
+    event. Raises NotConfigured, BadSignature or BadPayload.
 
     The SDK rejects timestamps older than the tolerance; a timestamp further in the
     future than the tolerance is refused here too (the window is two-sided)."""
-    _refuse_future_timestamp(signature)
-    return stripe.Webhook.construct_event(
-        payload,
-        signature,
-        settings.STRIPE_WEBHOOK_SECRET,
-        tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
-    )
+    if not is_configured():
+        raise NotConfigured("Payments are not configured.")
+    if not signature:
+        raise BadSignature("Missing Stripe-Signature.")
+    try:
+        _refuse_future_timestamp(signature)
+        stripe.Webhook.construct_event(
+            payload,
+            signature,
+            settings.STRIPE_WEBHOOK_SECRET,
+            tolerance=settings.STRIPE_WEBHOOK_TOLERANCE,
+        )
+        event = json.loads(payload)
+    except stripe.SignatureVerificationError as exc:
+        raise BadSignature("The signature does not match.") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        # Signed but not an event (bad JSON, missing members): Stripe never sends that.
+        raise BadPayload("The body is not a Stripe event.") from exc
+    if not isinstance(event, dict) or not event.get("id"):
+        raise BadPayload("The body is not a Stripe event.")
+    return event
 
 
 def _refuse_future_timestamp(signature: str) -> None:

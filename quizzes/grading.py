@@ -5,19 +5,9 @@ response shape, and a rule giving the share of the points earned as an exact `Fr
 in [0, 1]. Points are then `points x share`, rounded half up to cents once, at the end,
 so partial credit is exact arithmetic and never drifts.
 
-Shapes (ids are short strings; services assign them when the author leaves them out):
-
-| kind | data | key | response |
-| --- | --- | --- | --- |
-| single | options [{id, text}] | correct: id | choice: id |
-| multiple | options, scoring all_or_nothing/partial, penalty | correct: [ids] | choices: [ids] |
-| true_false | - | correct: bool | value: bool |
-| short_text | - | accepted: [{text, regex, case_sensitive}] | text |
-| numeric | - | value, tolerance, mode exact/absolute/relative | value |
-| fill_blanks | text, blanks [{id}] | blanks: {id: [accepted]} | blanks: {id: text} |
-| matching | prompts, choices, scoring | pairs: {prompt id: choice id} | pairs |
-| ordering | items, scoring all_or_nothing/per_position | order: [ids] | order: [ids] |
-| essay | - | guidance (for graders) | text |
+The shapes of each kind's `data`, `key` and learner `response` are serializers in
+`quizzes.payloads` (which validates them, and documents them in OpenAPI); the rules
+here read values of those shapes.
 
 Multiple choice, partial: share = max(0, (right picks - penalty x wrong picks) / number
 of correct options); `penalty` (default 1) is the share of one right pick that a wrong
@@ -229,8 +219,10 @@ def _scoring(data: dict[str, Any], allowed: tuple[str, ...], errors: dict[str, s
 
 
 def validate_definition(kind: str, data: dict[str, Any], key: dict[str, Any]) -> None:
-    """Raises ValidationError (attrs `data.*`, `key.*`) unless the question is gradable.
-    Option ids are expected to be assigned already (services do it)."""
+    """Raises ValidationError (attrs `data.*`, `key.*`) unless the question is gradable:
+    the rules across fields (the key names existing ids, penalties in range, patterns
+    compile). quizzes.payloads.clean_definition checks the shape first; this stays safe on
+    any input. Option ids are expected to be assigned already (services do it)."""
     errors: dict[str, str] = {}
     if kind not in KINDS:
         raise ValidationError({"kind": ValidationError("Unknown question kind.", code="invalid")})
@@ -307,81 +299,3 @@ def validate_definition(kind: str, data: dict[str, Any], key: dict[str, Any]) ->
         raise ValidationError(
             {attr: ValidationError(message, code="invalid") for attr, message in errors.items()}
         )
-
-
-# --- responses -------------------------------------------------------------------------
-
-
-def _bad(message: str) -> ValidationError:
-    return ValidationError(message, code="invalid_response")
-
-
-def _text(value: Any, limit: int) -> str:
-    if not isinstance(value, str):
-        raise _bad("A text is expected.")
-    if len(value) > limit:
-        raise _bad(f"At most {limit} characters.")
-    return value
-
-
-def _id_list(value: Any, allowed: list[str], *, unique: bool = True) -> list[str]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _bad("A list of ids is expected.")
-    if not set(value) <= set(allowed):
-        raise _bad("Unknown id.")
-    if unique and len(set(value)) != len(value):
-        raise _bad("Each id once.")
-    return value
-
-
-def _option_ids(data: dict[str, Any], name: str) -> list[str]:
-    return [str(item["id"]) for item in data.get(name, [])]
-
-
-def clean_response(kind: str, data: dict[str, Any], response: Any) -> dict[str, Any] | None:
-    """The learner's response in its canonical shape, or ValidationError (400). None or {}
-    clears the answer."""
-    if response is None or response == {}:
-        return None
-    if not isinstance(response, dict):
-        raise _bad("A response is an object.")
-    if kind == "single":
-        choice = response.get("choice")
-        if choice not in _option_ids(data, "options"):
-            raise _bad("Pick one of the options.")
-        return {"choice": choice}
-    if kind == "multiple":
-        return {"choices": _id_list(response.get("choices"), _option_ids(data, "options"))}
-    if kind == "true_false":
-        if not isinstance(response.get("value"), bool):
-            raise _bad("true or false.")
-        return {"value": response["value"]}
-    if kind == "short_text":
-        return {"text": _text(response.get("text"), SHORT_TEXT_MAX)}
-    if kind == "essay":
-        return {"text": _text(response.get("text"), ESSAY_MAX)}
-    if kind == "numeric":
-        value = response.get("value")
-        if to_decimal(value) is None or len(str(value)) > 50:
-            raise _bad("A finite number.")
-        return {"value": str(value).strip()}
-    if kind == "fill_blanks":
-        blanks = response.get("blanks")
-        ids = _option_ids(data, "blanks")
-        if not isinstance(blanks, dict) or not set(blanks) <= set(ids):
-            raise _bad("An object of blank id -> text.")
-        return {"blanks": {bid: _text(text, SHORT_TEXT_MAX) for bid, text in blanks.items()}}
-    if kind == "matching":
-        pairs = response.get("pairs")
-        prompts, choices = _option_ids(data, "prompts"), _option_ids(data, "choices")
-        if (
-            not isinstance(pairs, dict)
-            or not set(pairs) <= set(prompts)
-            or not all(isinstance(c, str) and c in choices for c in pairs.values())
-        ):
-            raise _bad("An object of prompt id -> choice id.")
-        return {"pairs": dict(pairs)}
-    if kind == "ordering":
-        order = _id_list(response.get("order"), _option_ids(data, "items"))
-        return {"order": order}
-    raise _bad("Unknown question kind.")

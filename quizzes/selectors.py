@@ -55,6 +55,34 @@ def quiz_items(*, quiz: Quiz) -> list[QuizItem]:
     )
 
 
+def quiz_of_course(*, course: Course, quiz_id: int) -> Quiz:
+    """The course's quiz (the team's pages: the course is checked already), else 404."""
+    quiz = Quiz.objects.filter(pk=quiz_id, course_id=course.pk).first()
+    if quiz is None:
+        raise Http404
+    quiz.course = course
+    return quiz
+
+
+def quiz_item_get(*, item_id: int, quiz: Quiz | None = None) -> QuizItem:
+    """An item with its quiz and course (of `quiz` when given), else 404."""
+    items = QuizItem.objects.select_related("quiz__course").filter(pk=item_id)
+    if quiz is not None:
+        items = items.filter(quiz_id=quiz.pk)
+    item = items.first()
+    if item is None:
+        raise Http404
+    return item
+
+
+def question_of_course(*, course: Course, question_id: int) -> Question | None:
+    return Question.objects.filter(pk=question_id, course_id=course.pk).first()
+
+
+def bank_of_course(*, course: Course, bank_id: int) -> QuestionBank | None:
+    return QuestionBank.objects.filter(pk=bank_id, course_id=course.pk).first()
+
+
 def bank_list(*, course: Course) -> QuerySet[QuestionBank]:
     return (
         QuestionBank.objects.filter(course=course)
@@ -312,3 +340,18 @@ def _question_statistics(quiz: Quiz) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def lesson_quiz_ids(lesson_ids: list[int]) -> dict[int, int]:
+    """{lesson_id: quiz_id} for these lessons, in one query (registered with courses,
+    whose lessons of kind `quiz` show it as `activity_id`). When a lesson has several, a
+    published one wins, then the oldest."""
+    found: dict[int, int] = {}
+    rows = (
+        Quiz.objects.filter(lesson_id__in=lesson_ids)
+        .order_by("published", "-id")
+        .values_list("lesson_id", "id")
+    )
+    for lesson_id, quiz_id in rows:  # later rows (published, older) overwrite
+        found[lesson_id] = quiz_id
+    return found

@@ -9,7 +9,7 @@ through `quizzes.services`. A course the user may not see is a 404; a visible on
 may not act on is a 403. Plain POST forms with CSRF, post/redirect/get.
 """
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -20,10 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
-from courses.models import Course, Lesson
 from courses.permissions import can_teach
-from courses.selectors import course_get_visible
+from courses.selectors import course_get_visible, lesson_list
+from lms.errors import ServiceError
 from quizzes import presenters, selectors, services
 from quizzes.forms import (
     BankForm,
@@ -33,15 +32,19 @@ from quizzes.forms import (
     QuizCreateForm,
     QuizSettingsForm,
 )
-from quizzes.models import Attempt, Quiz, QuizItem
+from quizzes.models import Attempt, Quiz
 from quizzes.permissions import can_author, learner_enrollment
 
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course
 
-def _user(request: HttpRequest) -> User:
-    return cast(User, request.user)
+
+def _user(request: HttpRequest) -> "User":
+    return cast("User", request.user)
 
 
-def _course(request: HttpRequest, slug: str, *, author: bool = False) -> Course:
+def _course(request: HttpRequest, slug: str, *, author: bool = False) -> "Course":
     course = course_get_visible(slug=slug, user=request.user)  # 404 for drafts
     if not can_teach(request.user, course):
         raise PermissionDenied
@@ -50,16 +53,12 @@ def _course(request: HttpRequest, slug: str, *, author: bool = False) -> Course:
     return course
 
 
-def _quiz(course: Course, quiz_id: int) -> Quiz:
-    quiz = Quiz.objects.filter(pk=quiz_id, course=course).first()
-    if quiz is None:
-        raise Http404
-    quiz.course = course
-    return quiz
+def _quiz(course: "Course", quiz_id: int) -> Quiz:
+    return selectors.quiz_of_course(course=course, quiz_id=quiz_id)
 
 
-def _refused(request: HttpRequest, error: ValidationError | services.QuizError) -> None:
-    if isinstance(error, services.QuizError):
+def _refused(request: HttpRequest, error: ValidationError | ServiceError) -> None:
+    if isinstance(error, ServiceError):
         messages.error(request, error.message)
         return
     if hasattr(error, "error_dict"):
@@ -124,7 +123,7 @@ def quiz_list(request: HttpRequest, slug: str) -> HttpResponse:
 def _builder_context(request: HttpRequest, quiz: Quiz, **forms: Any) -> dict[str, Any]:
     course = quiz.course
     banks = selectors.bank_list(course=course)
-    lessons = Lesson.objects.filter(module__course=course).order_by("module__position", "position")
+    lessons = lesson_list(course=course)
     return {
         "course": course,
         "quiz": quiz,
@@ -148,7 +147,7 @@ def quiz_builder(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
         return render(request, "quizzes/quiz_builder.html", _builder_context(request, quiz))
     if not can_author(request.user, course):
         raise PermissionDenied
-    lessons = Lesson.objects.filter(module__course=course)
+    lessons = lesson_list(course=course)
     form = QuizSettingsForm(request.POST, instance=Quiz.objects.get(pk=quiz.pk), lessons=lessons)
     if form.is_valid():
         try:
@@ -182,7 +181,7 @@ def question_add(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
                 points=form.cleaned_data["points"],
                 tags=form.tag_list(),
             )
-        except (ValidationError, services.QuizError) as error:
+        except (ValidationError, ServiceError) as error:
             _refused(request, error)
         else:
             messages.success(request, "Question added.")
@@ -221,9 +220,7 @@ def draw_add(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
 def item_remove(request: HttpRequest, slug: str, quiz_id: int, item_id: int) -> HttpResponse:
     course = _course(request, slug, author=True)
     quiz = _quiz(course, quiz_id)
-    item = QuizItem.objects.filter(pk=item_id, quiz=quiz).first()
-    if item is None:
-        raise Http404
+    item = selectors.quiz_item_get(item_id=item_id, quiz=quiz)
     services.quiz_item_remove(item=item)
     messages.success(request, "Removed from the quiz.")
     return redirect(_builder_url(quiz) + "#items")
@@ -263,7 +260,7 @@ def answer_grade(request: HttpRequest, slug: str, quiz_id: int, answer_id: int) 
                 feedback=form.cleaned_data["feedback"],
                 by=_user(request),
             )
-        except (ValidationError, services.QuizError) as error:
+        except (ValidationError, ServiceError) as error:
             _refused(request, error)
         else:
             messages.success(request, f"Graded: {form.cleaned_data['points']} points.")
@@ -350,7 +347,7 @@ def take(request: HttpRequest, quiz_id: int) -> HttpResponse:
                 messages.success(request, "Submitted.")
                 return redirect(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}))
             messages.success(request, "Saved.")
-        except (ValidationError, services.QuizError) as error:
+        except (ValidationError, ServiceError) as error:
             _refused(request, error)
         return redirect(request.path)
     context: dict[str, Any] = {

@@ -1,57 +1,49 @@
-"""Authentication endpoints under /api/v1/auth/. Views are thin: services do the work."""
+"""Authentication endpoints under /api/v1/auth/. Views are thin: services do the work and
+raise the refusals (lms.errors.ServiceError, or field errors), which the API's exception
+handler turns into problems."""
 
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import logout as session_logout
 from django.contrib.auth import update_session_auth_hash
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.middleware.csrf import get_token
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, PermissionDenied
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.api import serializers as s
-from accounts.api.errors import raise_account_error, raise_password_invalid
+from accounts.api.common import CHALLENGE, user_agent, validated
+from accounts.authentication import csrf_check
 from accounts.models import LoginSession, User
-from accounts.services import mfa
-from accounts.services.login import (
-    credentials_check,
-    login_failure_record,
-    login_failures_clear,
-    mfa_challenge_issue,
-    mfa_challenge_read,
-)
+from accounts.services.login import LoginResult, login_with_mfa, login_with_password
 from accounts.services.sessions import (
     SESSION_CLAIM,
     TokenPair,
-    TokenRejected,
     session_end,
+    session_kind,
     session_refresh,
     session_start,
     sessions_end_all,
     ws_ticket_issue,
 )
 from accounts.services.users import (
-    AccountError,
     email_verification_resend,
     email_verify,
-    login_complete,
     password_change,
     password_reset_confirm,
     password_reset_request,
     user_register,
 )
+from lms.api.serializers import EmptySerializer
 
 BEARER, COOKIE = LoginSession.Kind.BEARER, LoginSession.Kind.COOKIE
-INVALID_CREDENTIALS = "Invalid email or password."
 
 
 class AuthView(APIView):
@@ -61,12 +53,7 @@ class AuthView(APIView):
     authentication_classes: Any = []
 
     def get_authenticate_header(self, request: Request) -> str:
-        return 'Bearer realm="api"'  # keeps 401 a 401 (DRF turns it into 403 without one)
-
-    def body(self, serializer_class: type[Any]) -> dict[str, Any]:
-        serializer = serializer_class(data=self.request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
+        return CHALLENGE  # keeps 401 a 401 (DRF turns it into 403 without one)
 
 
 class AuthenticatedAuthView(AuthView):
@@ -122,41 +109,32 @@ def _token_response(
     return Response(data)
 
 
-def _complete_login(
-    request: Request, user: User, kind: str, *, mfa_used: bool, **extra: Any
-) -> Response:
-    pair = login_complete(user=user, kind=kind, mfa_used=mfa_used, request=request)
-    return _token_response(request, pair, kind, user, **extra)
+def _login_response(request: Request, result: LoginResult) -> Response:
+    if result.pair is None:  # the MFA step comes next
+        flag = "mfa_setup_required" if result.mfa_setup_required else "mfa_required"
+        return Response({flag: True, "mfa_token": result.mfa_token})
+    extra = {} if result.recovery_codes is None else {"recovery_codes": result.recovery_codes}
+    return _token_response(request, result.pair, result.kind, result.user, **extra)
 
 
 class RegisterView(AuthView):
     @extend_schema(request=s.RegisterSerializer, responses={201: s.UserSerializer})
     def post(self, request: Request) -> Response:
-        data = self.body(s.RegisterSerializer)
-        try:
-            user = user_register(**data, request=request)
-        except AccountError as exc:
-            raise_account_error(exc, field="email")
-        except DjangoValidationError as exc:
-            raise_password_invalid(exc, field="password")
+        user = user_register(**validated(request, s.RegisterSerializer))
         return Response(s.UserSerializer(user).data, status=status.HTTP_201_CREATED)
 
 
 class EmailVerifyView(AuthView):
     @extend_schema(request=s.TokenSerializer, responses={200: s.UserSerializer})
     def post(self, request: Request) -> Response:
-        data = self.body(s.TokenSerializer)
-        try:
-            user = email_verify(token=data["token"], request=request)
-        except AccountError as exc:
-            raise_account_error(exc, field="token")
+        user = email_verify(token=validated(request, s.TokenSerializer)["token"])
         return Response(s.UserSerializer(user).data)
 
 
 class EmailResendView(AuthView):
     @extend_schema(request=s.EmailSerializer, responses={202: s.DetailSerializer})
     def post(self, request: Request) -> Response:
-        email_verification_resend(email=self.body(s.EmailSerializer)["email"])
+        email_verification_resend(email=validated(request, s.EmailSerializer)["email"])
         return Response(
             {"detail": "If the address needs verifying, a new link is on its way."},
             status=status.HTTP_202_ACCEPTED,
@@ -164,21 +142,19 @@ class EmailResendView(AuthView):
 
 
 class LoginView(AuthView):
+    """Step one. With MFA on (or required for the role) the answer is an `mfa_token` for
+    auth/login/mfa/ instead of tokens."""
+
     @extend_schema(request=s.LoginSerializer, responses={200: s.LoginResponseSerializer})
     def post(self, request: Request) -> Response:
-        data = self.body(s.LoginSerializer)
-        user = credentials_check(email=data["email"], password=data["password"], request=request)
-        if user is None:
-            raise AuthenticationFailed(INVALID_CREDENTIALS, code="invalid_credentials")
-        if user.email_verified_at is None:
-            raise PermissionDenied("Verify your email address first.", code="email_not_verified")
-        if mfa.mfa_enabled(user):
-            token = mfa_challenge_issue(user=user, kind=data["mode"])
-            return Response({"mfa_required": True, "mfa_token": token})
-        if user.role in settings.MFA_REQUIRED_ROLES:
-            token = mfa_challenge_issue(user=user, kind=data["mode"])
-            return Response({"mfa_setup_required": True, "mfa_token": token})
-        return _complete_login(request, user, data["mode"], mfa_used=False)
+        data = validated(request, s.LoginSerializer)
+        result = login_with_password(
+            email=data["email"],
+            password=data["password"],
+            kind=data["mode"],
+            user_agent=user_agent(request),
+        )
+        return _login_response(request, result)
 
 
 class LoginMfaView(AuthView):
@@ -186,48 +162,27 @@ class LoginMfaView(AuthView):
 
     @extend_schema(request=s.LoginMfaSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
-        data = self.body(s.LoginMfaSerializer)
-        challenge = mfa_challenge_read(token=data["mfa_token"])
-        if challenge is None:
-            raise AuthenticationFailed(
-                "The MFA step has expired; log in again.", code="mfa_expired"
-            )
-        user, kind = challenge
-        extra: dict[str, Any] = {}
-        with transaction.atomic():
-            if mfa.mfa_enabled(user):
-                accepted = mfa.mfa_verify(user=user, code=data["code"])
-            else:
-                try:
-                    extra["recovery_codes"] = mfa.mfa_confirm(
-                        user=user, code=data["code"], request=request
-                    )
-                    accepted = True
-                except mfa.MfaError:
-                    accepted = False
-            if accepted:
-                login_failures_clear(user=user)
-                return _complete_login(request, user, kind, mfa_used=True, **extra)
-            login_failure_record(user=user, request=request)
-        raise AuthenticationFailed("The code is not valid.", code="invalid_code")
+        data = validated(request, s.LoginMfaSerializer)
+        result = login_with_mfa(
+            mfa_token=data["mfa_token"], code=data["code"], user_agent=user_agent(request)
+        )
+        return _login_response(request, result)
 
 
 class RefreshView(AuthView):
+    """Bearer mode sends `refresh`; cookie mode sends no body (and the CSRF token)."""
+
     @extend_schema(request=s.RefreshSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
-        raw = self.body(s.RefreshSerializer).get("refresh")
+        raw = validated(request, s.RefreshSerializer).get("refresh")
         kind = BEARER
         if not raw:
             raw = request.COOKIES.get(settings.AUTH_COOKIE_REFRESH)
             if not raw:
                 raise NotAuthenticated("No refresh token was sent.")
-            SessionAuthentication().enforce_csrf(request)  # the cookie is ambient
+            csrf_check(request)  # the cookie is ambient
             kind = COOKIE
-        try:
-            pair = session_refresh(raw_refresh=raw, request=request)
-        except TokenRejected as exc:
-            raise AuthenticationFailed(str(exc), code="token_not_valid") from exc
-        return _token_response(request, pair, kind)
+        return _token_response(request, session_refresh(raw_refresh=raw), kind)
 
 
 def _session_id(request: Request) -> Any:
@@ -239,9 +194,10 @@ def _session_id(request: Request) -> Any:
 class LogoutView(AuthenticatedAuthView):
     @extend_schema(request=s.RefreshSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
+        raw_refresh = validated(request, s.RefreshSerializer).get("refresh")
         session_id = _session_id(request)
         if session_id is not None:
-            session_end(session_id=session_id, raw_refresh=request.data.get("refresh"))
+            session_end(session_id=session_id, raw_refresh=raw_refresh)
         else:
             session_logout(request._request)
         response = Response(status=status.HTTP_204_NO_CONTENT)
@@ -252,6 +208,7 @@ class LogoutView(AuthenticatedAuthView):
 class LogoutAllView(AuthenticatedAuthView):
     @extend_schema(request=None, responses={204: None})
     def post(self, request: Request) -> Response:
+        validated(request, EmptySerializer)
         sessions_end_all(user=request.user, reason="logout_all")  # type: ignore[arg-type]
         if _session_id(request) is None:
             session_logout(request._request)
@@ -265,23 +222,15 @@ class PasswordChangeView(AuthenticatedAuthView):
 
     @extend_schema(request=s.PasswordChangeSerializer, responses={200: s.TokenResponseSerializer})
     def post(self, request: Request) -> Response:
-        data = self.body(s.PasswordChangeSerializer)
+        data = validated(request, s.PasswordChangeSerializer)
         user: User = request.user  # type: ignore[assignment]
         session_id = _session_id(request)
-        kind = LoginSession.objects.filter(pk=session_id).values_list("kind", flat=True).first()
-        try:
-            with transaction.atomic():
-                password_change(
-                    user=user,
-                    old_password=data["old_password"],
-                    new_password=data["new_password"],
-                    request=request,
-                )
-                pair = session_start(user=user, kind=kind, request=request) if kind else None
-        except AccountError as exc:
-            raise_account_error(exc, field="old_password")
-        except DjangoValidationError as exc:
-            raise_password_invalid(exc, field="new_password")
+        kind = session_kind(session_id=session_id) if session_id is not None else None
+        pair = None
+        with transaction.atomic():
+            password_change(user=user, **data)
+            if kind is not None:
+                pair = session_start(user=user, kind=kind, user_agent=user_agent(request))
         if pair is None:  # a Django session (pages, admin) stays signed in
             update_session_auth_hash(request._request, user)
             return Response({"user": s.UserSerializer(user).data})
@@ -291,7 +240,7 @@ class PasswordChangeView(AuthenticatedAuthView):
 class PasswordResetView(AuthView):
     @extend_schema(request=s.EmailSerializer, responses={202: s.DetailSerializer})
     def post(self, request: Request) -> Response:
-        password_reset_request(email=self.body(s.EmailSerializer)["email"])
+        password_reset_request(email=validated(request, s.EmailSerializer)["email"])
         return Response(
             {"detail": "If an account uses this address, a reset link is on its way."},
             status=status.HTTP_202_ACCEPTED,
@@ -301,24 +250,17 @@ class PasswordResetView(AuthView):
 class PasswordResetConfirmView(AuthView):
     @extend_schema(request=s.PasswordResetConfirmSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
-        data = self.body(s.PasswordResetConfirmSerializer)
-        try:
-            password_reset_confirm(
-                uidb64=data["uid"],
-                token=data["token"],
-                new_password=data["new_password"],
-                request=request,
-            )
-        except AccountError as exc:
-            raise_account_error(exc, field="token")
-        except DjangoValidationError as exc:
-            raise_password_invalid(exc, field="new_password")
+        data = validated(request, s.PasswordResetConfirmSerializer)
+        password_reset_confirm(
+            uidb64=data["uid"], token=data["token"], new_password=data["new_password"]
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class WsTicketView(AuthenticatedAuthView):
     @extend_schema(request=None, responses={201: s.WsTicketSerializer})
     def post(self, request: Request) -> Response:
+        validated(request, EmptySerializer)
         ticket, expires_at = ws_ticket_issue(user=request.user)  # type: ignore[arg-type]
         return Response(
             {"ticket": ticket, "expires_at": expires_at}, status=status.HTTP_201_CREATED

@@ -1,20 +1,20 @@
 """MFA endpoints: enrol (also mid-login, with the MFA token), disable, recovery codes."""
 
-from typing import Any, NoReturn
+from typing import Any
 
 from django.utils.cache import add_never_cache_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ErrorDetail, NotAuthenticated, ValidationError
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.api.common import validated
 from accounts.models import User
-from accounts.services.login import mfa_challenge_read
+from accounts.services.login import mfa_challenge_require
 from accounts.services.mfa import (
-    MfaError,
     mfa_confirm,
     mfa_disable,
     mfa_enabled,
@@ -22,26 +22,10 @@ from accounts.services.mfa import (
     mfa_recovery_codes_remaining,
     mfa_setup_begin,
 )
-from lms.api.exceptions import Conflict
-
-# Error code -> (field it is reported on, message). Codes without a field are 409s.
-MFA_ERRORS: dict[str, tuple[str | None, str]] = {
-    "invalid_code": ("code", "The code is not valid."),
-    "invalid_password": ("password", "The password is not correct."),
-    "mfa_already_enabled": (None, "Multi-factor authentication is already enabled."),
-    "mfa_not_started": (None, "Start the multi-factor setup first."),
-    "mfa_not_enabled": (None, "Multi-factor authentication is not enabled."),
-}
+from lms.api.serializers import Serializer
 
 # Generous for typed codes ("abcde-fghij" plus spaces), small enough to refuse junk early.
 CODE_MAX_LENGTH = 32
-
-
-def _raise_mfa_error(exc: MfaError) -> NoReturn:
-    field, message = MFA_ERRORS[exc.code]
-    if field is None:
-        raise Conflict(detail=message, code=exc.code) from exc
-    raise ValidationError({field: [ErrorDetail(message, code=exc.code)]}) from exc
 
 
 def _secret_response(data: dict[str, Any]) -> Response:
@@ -51,34 +35,38 @@ def _secret_response(data: dict[str, Any]) -> Response:
     return response
 
 
-class EnrolInput(serializers.Serializer[Any]):
-    mfa_token = serializers.CharField(required=False, max_length=1024)
+class EnrolInput(Serializer):
+    mfa_token = serializers.CharField(
+        required=False,
+        max_length=1024,
+        help_text="From auth/login/, when the role requires MFA and there is no login yet.",
+    )
 
 
 class ConfirmInput(EnrolInput):
     code = serializers.CharField(max_length=CODE_MAX_LENGTH)
 
 
-class DisableInput(serializers.Serializer[Any]):
+class DisableInput(Serializer):
     password = serializers.CharField(max_length=4096, trim_whitespace=False)
     code = serializers.CharField(max_length=CODE_MAX_LENGTH)
 
 
-class CodeInput(serializers.Serializer[Any]):
+class CodeInput(Serializer):
     code = serializers.CharField(max_length=CODE_MAX_LENGTH)
 
 
-class SetupOutput(serializers.Serializer[Any]):
+class SetupOutput(Serializer):
     secret = serializers.CharField()
     otpauth_uri = serializers.CharField()
     qr_svg = serializers.CharField()
 
 
-class RecoveryCodesOutput(serializers.Serializer[Any]):
+class RecoveryCodesOutput(Serializer):
     recovery_codes = serializers.ListField(child=serializers.CharField())
 
 
-class RecoveryStatusOutput(serializers.Serializer[Any]):
+class RecoveryStatusOutput(Serializer):
     remaining = serializers.IntegerField()
     enabled = serializers.BooleanField()
 
@@ -87,70 +75,49 @@ def _enrolling_user(request: Request, data: dict[str, Any]) -> User:
     """The signed-in user, or the one halfway through a login whose role requires MFA."""
     if request.user.is_authenticated:
         return request.user
-    challenge = mfa_challenge_read(token=data["mfa_token"]) if data.get("mfa_token") else None
-    if challenge is None:
+    token = data.get("mfa_token")
+    if not token:
         raise NotAuthenticated()
-    return challenge[0]
+    return mfa_challenge_require(token=token)[0]
 
 
-class MfaSetupView(APIView):
-    permission_classes = [AllowAny]  # or an MFA token instead of a login: see _enrolling_user
+class MfaView(APIView):
     throttle_scope = "auth"
+
+
+class MfaSetupView(MfaView):
+    # A login, or instead the MFA token of a login that must set up MFA first.
+    permission_classes = [AllowAny]
 
     @extend_schema(request=EnrolInput, responses={200: SetupOutput}, summary="Begin TOTP setup")
     def post(self, request: Request) -> Response:
-        serializer = EnrolInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = _enrolling_user(request, serializer.validated_data)
-        try:
-            setup = mfa_setup_begin(user=user)
-        except MfaError as exc:
-            _raise_mfa_error(exc)
+        user = _enrolling_user(request, validated(request, EnrolInput))
+        setup = mfa_setup_begin(user=user)
         return _secret_response(
             {"secret": setup.secret, "otpauth_uri": setup.otpauth_uri, "qr_svg": setup.qr_svg}
         )
 
 
-class MfaConfirmView(APIView):
+class MfaConfirmView(MfaView):
     permission_classes = [AllowAny]
-    throttle_scope = "auth"
 
     @extend_schema(
         request=ConfirmInput, responses={200: RecoveryCodesOutput}, summary="Confirm TOTP setup"
     )
     def post(self, request: Request) -> Response:
-        serializer = ConfirmInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = _enrolling_user(request, serializer.validated_data)
-        try:
-            codes = mfa_confirm(user=user, code=serializer.validated_data["code"], request=request)
-        except MfaError as exc:
-            _raise_mfa_error(exc)
+        data = validated(request, ConfirmInput)
+        codes = mfa_confirm(user=_enrolling_user(request, data), code=data["code"])
         return _secret_response({"recovery_codes": codes})
 
 
-class MfaDisableView(APIView):
-    throttle_scope = "auth"
-
+class MfaDisableView(MfaView):
     @extend_schema(request=DisableInput, responses={204: None}, summary="Disable MFA")
     def post(self, request: Request) -> Response:
-        serializer = DisableInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            mfa_disable(
-                user=request.user,  # type: ignore[arg-type]
-                password=serializer.validated_data["password"],
-                code=serializer.validated_data["code"],
-                request=request,
-            )
-        except MfaError as exc:
-            _raise_mfa_error(exc)
+        mfa_disable(user=request.user, **validated(request, DisableInput))  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MfaRecoveryCodesView(APIView):
-    throttle_scope = "auth"
-
+class MfaRecoveryCodesView(MfaView):
     @extend_schema(responses={200: RecoveryStatusOutput}, summary="Recovery codes left")
     def get(self, request: Request) -> Response:
         user: User = request.user  # type: ignore[assignment]
@@ -162,14 +129,8 @@ class MfaRecoveryCodesView(APIView):
         request=CodeInput, responses={200: RecoveryCodesOutput}, summary="New recovery codes"
     )
     def post(self, request: Request) -> Response:
-        serializer = CodeInput(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        try:
-            codes = mfa_recovery_codes_regenerate(
-                user=request.user,  # type: ignore[arg-type]
-                code=serializer.validated_data["code"],
-                request=request,
-            )
-        except MfaError as exc:
-            _raise_mfa_error(exc)
+        codes = mfa_recovery_codes_regenerate(
+            user=request.user,  # type: ignore[arg-type]
+            code=validated(request, CodeInput)["code"],
+        )
         return _secret_response({"recovery_codes": codes})

@@ -1,14 +1,18 @@
+"""Input and output shapes of the accounts API. Every one is strict: a field it does not
+know is a 400 naming it."""
+
 from typing import Any
 
 from rest_framework import serializers
 
 from accounts.models import User, validate_timezone
+from lms.api.serializers import ModelSerializer, Serializer
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
 
 
-class UserSerializer(serializers.ModelSerializer[User]):
+class UserSerializer(ModelSerializer):
     mfa_enabled = serializers.SerializerMethodField()
 
     class Meta:
@@ -39,14 +43,14 @@ class AdminUserSerializer(UserSerializer):
         read_only_fields = fields
 
 
-class ProfileUpdateSerializer(serializers.Serializer[Any]):
+class ProfileUpdateSerializer(Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     timezone = serializers.CharField(max_length=64, required=False, validators=[validate_timezone])
     avatar = serializers.ImageField(required=False, allow_null=True)
 
     def validate_avatar(self, avatar: Any) -> Any:
-        """ImageField has already opened it with Pillow: a real image, not a renamed file."""
+        # ImageField has already opened it with Pillow: a real image, not a renamed file.
         if avatar is None:
             return None
         if avatar.size > AVATAR_MAX_BYTES:
@@ -61,53 +65,67 @@ class ProfileUpdateSerializer(serializers.Serializer[Any]):
         return avatar
 
 
-class RegisterSerializer(serializers.Serializer[Any]):
+class RegisterSerializer(Serializer):
     email = serializers.EmailField(max_length=254)
     password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
 
 
-class TokenSerializer(serializers.Serializer[Any]):
+class TokenSerializer(Serializer):
     token = serializers.CharField(max_length=1024)
 
 
-class EmailSerializer(serializers.Serializer[Any]):
+class EmailSerializer(Serializer):
     email = serializers.EmailField(max_length=254)
 
 
-class LoginSerializer(serializers.Serializer[Any]):
+class LoginSerializer(Serializer):
     email = serializers.CharField(max_length=254)
     password = serializers.CharField(max_length=128, trim_whitespace=False)
     mode = serializers.ChoiceField(choices=["bearer", "cookie"], default="bearer")
 
 
-class LoginMfaSerializer(serializers.Serializer[Any]):
+class LoginMfaSerializer(Serializer):
     mfa_token = serializers.CharField(max_length=1024)
     code = serializers.CharField(max_length=32)
 
 
-class RefreshSerializer(serializers.Serializer[Any]):
-    refresh = serializers.CharField(max_length=4096, required=False)
+class RefreshSerializer(Serializer):
+    refresh = serializers.CharField(
+        max_length=4096,
+        required=False,
+        help_text="Bearer mode. Cookie mode sends no body: the refresh cookie is used.",
+    )
 
 
-class PasswordChangeSerializer(serializers.Serializer[Any]):
+class PasswordChangeSerializer(Serializer):
     old_password = serializers.CharField(max_length=128, trim_whitespace=False)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class PasswordResetConfirmSerializer(serializers.Serializer[Any]):
+class PasswordResetConfirmSerializer(Serializer):
     uid = serializers.CharField(max_length=64)
     token = serializers.CharField(max_length=128)
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class AdminUserUpdateSerializer(serializers.Serializer[Any]):
+class UserQuerySerializer(Serializer):
+    """Filters of the admins' user list."""
+
+    # The query string also carries page, page_size, search and ordering.
+    allow_unknown_fields = True
+
+    role = serializers.ChoiceField(choices=User.Role.choices, required=False)
+    is_active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
+class AdminUserUpdateSerializer(Serializer):
     role = serializers.ChoiceField(choices=User.Role.choices, required=False)
     is_active = serializers.BooleanField(required=False)
 
 
-class InviteSerializer(serializers.Serializer[Any]):
+class InviteSerializer(Serializer):
     email = serializers.EmailField(max_length=254)
     role = serializers.ChoiceField(choices=User.Role.choices, default=User.Role.INSTRUCTOR)
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
@@ -115,7 +133,7 @@ class InviteSerializer(serializers.Serializer[Any]):
 
 
 # Response shapes, for the OpenAPI schema.
-class TokenResponseSerializer(serializers.Serializer[Any]):
+class TokenResponseSerializer(Serializer):
     token_type = serializers.CharField(help_text="Bearer mode only.", required=False)
     access = serializers.CharField(help_text="Bearer mode only.", required=False)
     refresh = serializers.CharField(help_text="Bearer mode only.", required=False)
@@ -134,10 +152,10 @@ class LoginResponseSerializer(TokenResponseSerializer):
     mfa_token = serializers.CharField(required=False, help_text="For auth/login/mfa/.")
 
 
-class DetailSerializer(serializers.Serializer[Any]):
+class DetailSerializer(Serializer):
     detail = serializers.CharField()
 
 
-class WsTicketSerializer(serializers.Serializer[Any]):
+class WsTicketSerializer(Serializer):
     ticket = serializers.CharField()
     expires_at = serializers.DateTimeField()

@@ -8,18 +8,20 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import pyotp
 import qrcode
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from qrcode.image.svg import SvgPathImage
 
 from accounts.models import RecoveryCode, TotpDevice, User
 from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
+from lms.errors import ServiceError
 
 RECOVERY_CODE_COUNT = 10
 RECOVERY_CODE_LENGTH = 10
@@ -28,14 +30,19 @@ RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 TOTP_DIGITS = 6  # pyotp's default, what every authenticator app shows
 # Steps either side of now that are still accepted, for clock drift and typing time.
 TOTP_WINDOW = 1
+CODE_CHECKED = "mfa.code_checked"  # race point: between matching a code and spending it
 
 
-class MfaError(Exception):
-    """A refused MFA operation; `code` is the machine-readable reason the API reports."""
+def _invalid_code() -> ValidationError:
+    return ValidationError({"code": ValidationError("The code is not valid.", code="invalid_code")})
 
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
+
+def _not_enabled() -> ServiceError:
+    return ServiceError("mfa_not_enabled", "Multi-factor authentication is not enabled.")
+
+
+def _already_enabled() -> ServiceError:
+    return ServiceError("mfa_already_enabled", "Multi-factor authentication is already enabled.")
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,7 @@ def mfa_setup_begin(*, user: User) -> MfaSetup:
         user=user, defaults={"secret": secret}
     )
     if device.confirmed_at is not None:
-        raise MfaError("mfa_already_enabled")
+        raise _already_enabled()
     if not created:
         device.secret = secret
         device.last_used_step = None
@@ -71,23 +78,23 @@ def mfa_setup_begin(*, user: User) -> MfaSetup:
 
 
 @transaction.atomic
-def mfa_confirm(*, user: User, code: str, request: Any = None) -> list[str]:
+def mfa_confirm(*, user: User, code: str) -> list[str]:
     """Enable MFA once the user proves the authenticator works; returns the recovery codes,
     the only time they exist in plain text."""
     device = TotpDevice.objects.select_for_update().filter(user=user).first()
     if device is None:
-        raise MfaError("mfa_not_started")
+        raise ServiceError("mfa_not_started", "Start the multi-factor setup first.")
     if device.confirmed_at is not None:
-        raise MfaError("mfa_already_enabled")
+        raise _already_enabled()
     step = _totp_step_matched(device, _normalise(code), now=time.time())
     if step is None:
-        raise MfaError("invalid_code")
+        raise _invalid_code()
     # Recording the step means the confirming code cannot be replayed at login either.
     device.last_used_step = step
     device.confirmed_at = timezone.now()
     device.save(update_fields=["last_used_step", "confirmed_at"])
     codes = _recovery_codes_replace(user)
-    audit_log_record(actor=user, action="user.mfa_enabled", target=user, request=request)
+    audit_log_record(actor=user, action="user.mfa_enabled", target=user)
     return codes
 
 
@@ -109,37 +116,38 @@ def mfa_verify(*, user: User, code: str, now: float | None = None) -> bool:
     step = _totp_step_matched(device, cleaned, now=time.time() if now is None else now)
     if step is None:
         return False
+    race_point(CODE_CHECKED)
     device.last_used_step = step
     device.save(update_fields=["last_used_step"])
     return True
 
 
 @transaction.atomic
-def mfa_disable(*, user: User, password: str, code: str, request: Any = None) -> None:
+def mfa_disable(*, user: User, password: str, code: str) -> None:
     """Both factors are required, so neither a stolen session plus password nor a stolen
     phone alone can remove the second factor."""
     if not mfa_enabled(user):
-        raise MfaError("mfa_not_enabled")
+        raise _not_enabled()
     if not user.check_password(password):
-        raise MfaError("invalid_password")
+        raise ValidationError(
+            {"password": ValidationError("The password is not correct.", code="invalid_password")}
+        )
     if not mfa_verify(user=user, code=code):
-        raise MfaError("invalid_code")
+        raise _invalid_code()
     RecoveryCode.objects.filter(user=user).delete()
     TotpDevice.objects.filter(user=user).delete()
-    audit_log_record(actor=user, action="user.mfa_disabled", target=user, request=request)
+    audit_log_record(actor=user, action="user.mfa_disabled", target=user)
 
 
 @transaction.atomic
-def mfa_recovery_codes_regenerate(*, user: User, code: str, request: Any = None) -> list[str]:
+def mfa_recovery_codes_regenerate(*, user: User, code: str) -> list[str]:
     """Replace every recovery code (used or not) with ten new ones, shown once."""
     if not mfa_enabled(user):
-        raise MfaError("mfa_not_enabled")
+        raise _not_enabled()
     if not mfa_verify(user=user, code=code):
-        raise MfaError("invalid_code")
+        raise _invalid_code()
     codes = _recovery_codes_replace(user)
-    audit_log_record(
-        actor=user, action="user.mfa_recovery_codes_regenerated", target=user, request=request
-    )
+    audit_log_record(actor=user, action="user.mfa_recovery_codes_regenerated", target=user)
     return codes
 
 
@@ -172,6 +180,7 @@ def _recovery_code_use(user: User, code: str) -> bool:
         return False  # not a recovery code: spare the (deliberately slow) hash checks
     for row in RecoveryCode.objects.select_for_update().filter(user=user, used_at__isnull=True):
         if check_password(code, row.code_hash):
+            race_point(CODE_CHECKED)
             row.used_at = timezone.now()
             row.save(update_fields=["used_at"])
             return True

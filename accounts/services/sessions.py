@@ -16,13 +16,22 @@ from rest_framework_simplejwt.tokens import RefreshToken, Token
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from accounts.models import LoginSession, User, WsTicket
-from lms.audit.services import audit_log_record, client_ip
+from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
+from lms.errors import ServiceError
+from lms.request_context import current_client_ip
 
 SESSION_CLAIM = "sid"
+REFRESH_CHECKED = "session.refresh_checked"  # race point: between the reuse check and rotation
+USER_AGENT_MAX_LENGTH = 256
 
 
-class TokenRejected(Exception):
-    """A refresh token that must not be honoured; the view answers 401."""
+def _session_ended(message: str = "The session has ended; log in again.") -> ServiceError:
+    return ServiceError("session_ended", message)
+
+
+def _token_not_valid() -> ServiceError:
+    return ServiceError("authentication_failed", "The refresh token is invalid or expired.")
 
 
 class FamilyRefreshToken(RefreshToken):
@@ -46,15 +55,24 @@ class TokenPair:
     session_id: uuid.UUID
 
 
-def session_start(*, user: User, kind: str, request: Any = None) -> TokenPair:
-    """Begin a login session and return its first token pair."""
+def session_start(*, user: User, kind: str, user_agent: str = "") -> TokenPair:
+    """Begin a login session and return its first token pair. The client's address comes
+    from the request context; `user_agent` is the client's User-Agent header."""
     session = LoginSession.objects.create(
         user=user,
         kind=kind,
-        ip=client_ip(request) if request is not None else None,
-        user_agent=(request.META.get("HTTP_USER_AGENT", "") if request is not None else "")[:256],
+        ip=current_client_ip(),
+        user_agent=user_agent[:USER_AGENT_MAX_LENGTH],
     )
     return _issue_pair(session)
+
+
+def session_kind(*, session_id: uuid.UUID | str) -> str | None:
+    """Bearer or cookie: how the login session's tokens travel; None if there is none."""
+    kind: str | None = (
+        LoginSession.objects.filter(pk=session_id).values_list("kind", flat=True).first()
+    )
+    return kind
 
 
 def _issue_pair(session: LoginSession) -> TokenPair:
@@ -70,15 +88,17 @@ def _issue_pair(session: LoginSession) -> TokenPair:
     )
 
 
-def session_refresh(*, raw_refresh: str, request: Any = None) -> TokenPair:
+def session_refresh(*, raw_refresh: str) -> TokenPair:
     """Rotate a refresh token: exactly one caller wins; reuse of a rotated one kills the family.
 
-    Raises TokenRejected. The revocation for reuse is committed before the error is raised.
+    Refuses with `authentication_failed` (a malformed, forged or expired token) or
+    `session_ended` (logged out, revoked, deactivated, or a rotated token used again). The
+    revocation for reuse is committed before the error is raised.
     """
     try:
         token = FamilyRefreshToken(raw_refresh)  # type: ignore[arg-type]
     except TokenError as exc:
-        raise TokenRejected(str(exc)) from exc
+        raise _token_not_valid() from exc
     session_id = _session_id(token)
     with transaction.atomic():
         session = (
@@ -88,29 +108,28 @@ def session_refresh(*, raw_refresh: str, request: Any = None) -> TokenPair:
             .first()
         )
         if session is None or session.revoked_at is not None or not session.user.is_active:
-            raise TokenRejected("The session has ended.")
+            raise _session_ended()
         jti = token[settings.SIMPLE_JWT["JTI_CLAIM"]]
         reused = BlacklistedToken.objects.filter(token__jti=jti).exists()
+        race_point(REFRESH_CHECKED)
         if reused:
             _revoke(session, reason="refresh_reuse")
-            audit_log_record(
-                actor=None, action="session.refresh_reused", target=session.user, request=request
-            )
+            audit_log_record(actor=None, action="session.refresh_reused", target=session.user)
         else:
             token.blacklist()
             session.last_refreshed_at = timezone.now()
             session.save(update_fields=["last_refreshed_at"])
             pair = _issue_pair(session)
     if reused:
-        raise TokenRejected("The refresh token was already used; the session has been ended.")
+        raise _session_ended("The refresh token was already used; the session has been ended.")
     return pair
 
 
 def _session_id(token: Token) -> uuid.UUID:
     try:
         return uuid.UUID(str(token.get(SESSION_CLAIM)))
-    except ValueError as exc:
-        raise TokenRejected("The token has no session.") from exc
+    except ValueError as exc:  # not one of our tokens
+        raise _token_not_valid() from exc
 
 
 def _revoke(session: LoginSession, *, reason: str) -> None:

@@ -1,6 +1,5 @@
 """Writes on users: registration, verification, passwords, profile, and admin changes."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -9,23 +8,18 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import LoginSession, User, normalize_email
+from accounts.models import User, normalize_email
 from accounts.services.login import login_failures_clear
-from accounts.services.sessions import TokenPair, session_start, sessions_end_all
+from accounts.services.sessions import sessions_end_all
 from accounts.tokens import email_verification_token_user, password_reset_token, uid_decode
-from lms.audit.services import audit_diff, audit_log_record, client_ip
+from lms.audit.services import audit_diff, audit_log_record
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
 
-NEW_LOGIN_LOOKBACK = timedelta(days=90)
 
-
-class AccountError(Exception):
-    """A refused account operation; `code` is the stable machine-readable reason."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    """A refusal of one input: a 400 `validation_error` naming `field` in the API."""
+    return ValidationError({field: ValidationError(message, code=code)})
 
 
 @transaction.atomic
@@ -55,15 +49,16 @@ def user_ensure(
     return user, True
 
 
-def _validate_password(password: str, user: User) -> None:
-    """Django's validators; their messages become a field error on the caller's field."""
-    password_validation.validate_password(password, user)
+def _validate_password(password: str, user: User, *, field: str) -> None:
+    """Django's validators; their messages become errors of the caller's `field`."""
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.error_list}) from exc
 
 
 @transaction.atomic
-def user_register(
-    *, email: str, password: str, first_name: str = "", last_name: str = "", request: Any = None
-) -> User:
+def user_register(*, email: str, password: str, first_name: str = "", last_name: str = "") -> User:
     """A student signs up; the account works once the emailed link verifies the address."""
     user = User(
         email=normalize_email(email),
@@ -71,32 +66,37 @@ def user_register(
         last_name=last_name,
         role=User.Role.STUDENT,
     )
-    _validate_password(password, user)
+    _validate_password(password, user, field="password")
     user.set_password(password)
     _save_new(user)
-    audit_log_record(actor=None, action="user.registered", target=user, request=request)
+    audit_log_record(actor=None, action="user.registered", target=user)
     outbox_publish(topic="accounts.email_verification_requested", payload={"user_id": user.pk})
     return user
 
 
+EMAIL_TAKEN = "An account with this email already exists."
+
+
 def _save_new(user: User) -> None:
     if User.objects.filter(email__iexact=user.email).exists():
-        raise AccountError("email_taken", "An account with this email already exists.")
+        raise _field_error("email", EMAIL_TAKEN, "email_taken")
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # a concurrent registration of the same address
-        raise AccountError("email_taken", "An account with this email already exists.") from exc
+        raise _field_error("email", EMAIL_TAKEN, "email_taken") from exc
 
 
 @transaction.atomic
-def email_verify(*, token: str, request: Any = None) -> User:
+def email_verify(*, token: str) -> User:
     user = email_verification_token_user(token)
     if user is None:
-        raise AccountError("invalid_token", "The verification link is invalid or has expired.")
+        raise _field_error(
+            "token", "The verification link is invalid or has expired.", "invalid_token"
+        )
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
-    audit_log_record(actor=user, action="user.email_verified", target=user, request=request)
+    audit_log_record(actor=user, action="user.email_verified", target=user)
     outbox_publish(topic="accounts.email_verified", payload={"user_id": user.pk})
     return user
 
@@ -112,14 +112,12 @@ def email_verification_resend(*, email: str) -> None:
 
 
 @transaction.atomic
-def password_change(
-    *, user: User, old_password: str, new_password: str, request: Any = None
-) -> None:
+def password_change(*, user: User, old_password: str, new_password: str) -> None:
     """Every existing token of the user stops working; the caller starts a new session."""
     if not user.check_password(old_password):
-        raise AccountError("invalid_password", "The current password is wrong.")
-    _validate_password(new_password, user)
-    _set_password(user, new_password, reason="password_change", request=request)
+        raise _field_error("old_password", "The current password is wrong.", "invalid_password")
+    _validate_password(new_password, user, field="new_password")
+    _set_password(user, new_password, reason="password_change")
 
 
 @transaction.atomic
@@ -131,25 +129,23 @@ def password_reset_request(*, email: str) -> None:
 
 
 @transaction.atomic
-def password_reset_confirm(
-    *, uidb64: str, token: str, new_password: str, request: Any = None
-) -> User:
+def password_reset_confirm(*, uidb64: str, token: str, new_password: str) -> User:
     user = uid_decode(uidb64)
     if user is None or not user.is_active or not password_reset_token.check_token(user, token):
-        raise AccountError("invalid_token", "The reset link is invalid or has expired.")
-    _validate_password(new_password, user)
+        raise _field_error("token", "The reset link is invalid or has expired.", "invalid_token")
+    _validate_password(new_password, user, field="new_password")
     if user.email_verified_at is None:  # the link reached the inbox: the address is theirs
         user.email_verified_at = timezone.now()
         user.save(update_fields=["email_verified_at"])
-    _set_password(user, new_password, reason="password_reset", request=request)
+    _set_password(user, new_password, reason="password_reset")
     login_failures_clear(user=user)
     return user
 
 
-def _set_password(user: User, password: str, *, reason: str, request: Any) -> None:
+def _set_password(user: User, password: str, *, reason: str) -> None:
     user.set_password(password)
     user.save(update_fields=["password"])  # User.save() ends every API session
-    audit_log_record(actor=user, action=f"user.{reason}", target=user, request=request)
+    audit_log_record(actor=user, action=f"user.{reason}", target=user)
     outbox_publish(topic="accounts.password_changed", payload={"user_id": user.pk})
 
 
@@ -182,12 +178,16 @@ def user_update_profile(
 ROLE_STAFF = {User.Role.ADMIN: True, User.Role.INSTRUCTOR: False, User.Role.STUDENT: False}
 
 
-@transaction.atomic
-def user_change_role(*, user: User, role: str, actor: User, request: Any = None) -> User:
+def _check_role(role: str) -> None:
     if role not in User.Role.values:
-        raise AccountError("invalid_role", f"{role!r} is not a role.")
+        raise _field_error("role", f"{role!r} is not a role.", "invalid_choice")
+
+
+@transaction.atomic
+def user_change_role(*, user: User, role: str, actor: User) -> User:
+    _check_role(role)
     if user.pk == actor.pk:
-        raise AccountError("own_role", "Nobody can change their own role.")
+        raise ServiceError("own_role", "Nobody can change their own role.")
     before = {"role": user.role, "is_staff": user.is_staff, "is_superuser": user.is_superuser}
     user.role = role
     # The admin role is what grants the Django admin; other roles lose it.
@@ -196,16 +196,14 @@ def user_change_role(*, user: User, role: str, actor: User, request: Any = None)
     changes = audit_diff(before=before, after=after)
     if changes:
         user.save(update_fields=["role", "is_staff", "is_superuser"])
-        audit_log_record(
-            actor=actor, action="user.role_changed", target=user, changes=changes, request=request
-        )
+        audit_log_record(actor=actor, action="user.role_changed", target=user, changes=changes)
     return user
 
 
 @transaction.atomic
-def user_set_active(*, user: User, active: bool, actor: User, request: Any = None) -> User:
+def user_set_active(*, user: User, active: bool, actor: User) -> User:
     if user.pk == actor.pk and not active:
-        raise AccountError("own_account", "Admins cannot deactivate themselves.")
+        raise ServiceError("own_account", "Admins cannot deactivate themselves.")
     if user.is_active == active:
         return user
     user.is_active = active
@@ -217,13 +215,12 @@ def user_set_active(*, user: User, active: bool, actor: User, request: Any = Non
         action="user.activated" if active else "user.deactivated",
         target=user,
         changes={"is_active": [not active, active]},
-        request=request,
     )
     return user
 
 
 @transaction.atomic
-def user_unlock(*, user: User, actor: User, request: Any = None) -> User:
+def user_unlock(*, user: User, actor: User) -> User:
     user = User.objects.select_for_update().get(pk=user.pk)
     was_locked = user.locked_until
     login_failures_clear(user=user)
@@ -232,7 +229,6 @@ def user_unlock(*, user: User, actor: User, request: Any = None) -> User:
         action="user.unlocked",
         target=user,
         changes={"locked_until": [was_locked.isoformat() if was_locked else None, None]},
-        request=request,
     )
     return user
 
@@ -245,11 +241,9 @@ def user_invite(
     actor: User,
     first_name: str = "",
     last_name: str = "",
-    request: Any = None,
 ) -> User:
     """An admin adds a user (typically an instructor); they set a password from the email."""
-    if role not in User.Role.values:
-        raise AccountError("invalid_role", f"{role!r} is not a role.")
+    _check_role(role)
     staff = ROLE_STAFF[User.Role(role)]
     user = User(
         email=normalize_email(email),
@@ -260,17 +254,11 @@ def user_invite(
         is_superuser=staff,
     )
     user.set_unusable_password()
-    try:
-        user.full_clean(exclude=["password"], validate_unique=False)
-    except ValidationError as exc:
-        raise AccountError("invalid", "; ".join(exc.messages)) from exc
+    # Field errors name their field; the address's uniqueness is _save_new's (email_taken).
+    user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
     _save_new(user)
     audit_log_record(
-        actor=actor,
-        action="user.invited",
-        target=user,
-        changes={"role": [None, role]},
-        request=request,
+        actor=actor, action="user.invited", target=user, changes={"role": [None, role]}
     )
     outbox_publish(
         topic="accounts.user_invited", payload={"user_id": user.pk, "invited_by_id": actor.pk}
@@ -278,40 +266,7 @@ def user_invite(
     return user
 
 
-@transaction.atomic
-def login_complete(*, user: User, kind: str, mfa_used: bool, request: Any = None) -> TokenPair:
-    """The last step of every API login: a new session, last_login, the new-sign-in notice."""
-    pair = session_start(user=user, kind=kind, request=request)
-    user.last_login = timezone.now()
-    user.save(update_fields=["last_login"])
-    if not mfa_used:
-        _login_notice_publish(
-            user=user,
-            session_id=pair.session_id,
-            ip=client_ip(request) if request is not None else None,
-            user_agent=request.META.get("HTTP_USER_AGENT", "")[:256] if request is not None else "",
-        )
-    return pair
-
-
-def _login_notice_publish(*, user: User, session_id: Any, ip: str | None, user_agent: str) -> None:
-    """Tell users without MFA about a sign-in from a browser or app not seen recently."""
-    seen = (
-        LoginSession.objects.filter(
-            user=user,
-            user_agent=user_agent,
-            created_at__gte=timezone.now() - NEW_LOGIN_LOOKBACK,
-        )
-        .exclude(pk=session_id)
-        .exists()
-    )
-    if not seen:
-        outbox_publish(
-            topic="accounts.new_login",
-            payload={
-                "user_id": user.pk,
-                "ip": ip,
-                "user_agent": user_agent,
-                "at": timezone.now().isoformat(),
-            },
-        )
+def user_lock(*, user_id: int) -> None:
+    """Locks the user's row until the transaction ends, so another app can run one
+    person's writes one at a time (payments: one checkout per learner at once)."""
+    User.objects.select_for_update().filter(pk=user_id).first()

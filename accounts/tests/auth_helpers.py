@@ -1,4 +1,8 @@
-"""Logging in through the real API, for tests of anything behind authentication."""
+"""Logging in through the real API, for tests of anything behind authentication.
+
+`client_for` is the platform's (lms.testing); it is re-exported here for the apps whose
+tests still import it from this module.
+"""
 
 from typing import Any
 
@@ -6,6 +10,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.tests.factories import TEST_PASSWORD
+from lms.testing import client_for
+
+__all__ = ["access_token_for", "api_login", "bearer", "client_for"]
 
 
 def api_login(client: APIClient, user: User, *, mode: str = "bearer") -> dict[str, Any]:
@@ -26,11 +33,3 @@ def access_token_for(user: User) -> str:
     from accounts.services.sessions import session_start
 
     return session_start(user=user, kind="bearer").access
-
-
-def client_for(user: User | None) -> APIClient:
-    """An API client authenticated as the user (anonymous for None)."""
-    client = APIClient()
-    if user is not None:
-        bearer(client, access_token_for(user))
-    return client

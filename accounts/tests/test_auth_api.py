@@ -8,11 +8,13 @@ import pytest
 from django.core import mail
 from rest_framework.test import APIClient
 
-from accounts.models import User
+from accounts.models import LoginSession, User
 from accounts.services import mfa
 from accounts.tests.auth_helpers import api_login, bearer
 from accounts.tests.factories import TEST_PASSWORD, InstructorFactory, UserFactory
+from lms.audit.models import AuditLog
 from lms.outbox.services import outbox_relay
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 STRONG = "a-long-and-unusual-passphrase-42"
@@ -40,11 +42,24 @@ def error_codes(response) -> dict:
 
 
 def test_register_validates_the_password_and_refuses_a_taken_email():
-    weak = post("register/", {"email": "a@example.test", "password": "123"})
-    assert weak.status_code == 400 and "password" in error_codes(weak)
-    UserFactory(email="taken@example.test")
-    taken = post("register/", {"email": "Taken@Example.test", "password": STRONG})
+    taken_by = UserFactory(email="taken@example.test")
+    with unchanged(taken_by, counts=(User,)):
+        weak = post("register/", {"email": "a@example.test", "password": "123"})
+        taken = post("register/", {"email": "Taken@Example.test", "password": STRONG})
+        unknown = post(
+            "register/", {"email": "b@example.test", "password": STRONG, "role": "admin"}
+        )
+    assert weak.status_code == 400 and set(error_codes(weak)) == {"password"}
     assert taken.status_code == 400 and error_codes(taken) == {"email": "email_taken"}
+    assert unknown.status_code == 400 and error_codes(unknown) == {"role": "unknown_field"}
+
+
+def test_a_wrong_password_is_401_invalid_credentials_with_a_challenge():
+    user = UserFactory()
+    response = post("login/", {"email": user.email, "password": "wrong"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "invalid_credentials"
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_register_verify_then_login():
@@ -59,7 +74,8 @@ def test_register_verify_then_login():
     assert message.to == ["new@example.test"]
     token = link_token(message, r"/accounts/verify-email/([^/\s]+)/")
     assert post("email/verify/", {"token": token}).status_code == 200
-    assert post("email/verify/", {"token": token}).status_code == 400  # single use
+    again = post("email/verify/", {"token": token})  # single use
+    assert again.status_code == 400 and error_codes(again) == {"token": "invalid_token"}
     assert post("login/", {"email": "new@example.test", "password": STRONG}).status_code == 200
 
 
@@ -77,10 +93,15 @@ def test_password_change_revokes_every_token_and_returns_a_new_pair():
     other_device = api_login(APIClient(), user)
     tokens = api_login(APIClient(), user)
     client = bearer(APIClient(), tokens["access"])
-    wrong = client.post(
-        "/api/v1/auth/password/change/", {"old_password": "nope", "new_password": STRONG}
-    )
+    with unchanged(user, counts=(LoginSession,)):
+        wrong = client.post(
+            "/api/v1/auth/password/change/", {"old_password": "nope", "new_password": STRONG}
+        )
+        weak = client.post(
+            "/api/v1/auth/password/change/", {"old_password": TEST_PASSWORD, "new_password": "1"}
+        )
     assert wrong.status_code == 400 and error_codes(wrong) == {"old_password": "invalid_password"}
+    assert weak.status_code == 400 and set(error_codes(weak)) == {"new_password"}
     changed = client.post(
         "/api/v1/auth/password/change/", {"old_password": TEST_PASSWORD, "new_password": STRONG}
     )
@@ -104,7 +125,8 @@ def test_password_reset_is_silent_about_unknown_emails_and_single_use():
     uid, token = re.search(r"/accounts/reset/([^/\s]+)/([^/\s]+)/", message.body).groups()
     body = {"uid": uid, "token": token, "new_password": STRONG}
     assert post("password/reset/confirm/", body).status_code == 204
-    assert post("password/reset/confirm/", body).status_code == 400
+    again = post("password/reset/confirm/", body)
+    assert again.status_code == 400 and error_codes(again) == {"token": "invalid_token"}
     assert bearer(APIClient(), tokens["access"]).get("/api/v1/users/me/").status_code == 401
     assert post("login/", {"email": user.email, "password": STRONG}).status_code == 200
 
@@ -127,8 +149,9 @@ def test_mfa_login_needs_a_fresh_code_and_refuses_replay():
     assert ok.status_code == 200 and ok.json()["data"]["access"]
     again = post("login/", {"email": user.email, "password": TEST_PASSWORD}).json()["data"]
     replay = post("login/mfa/", {"mfa_token": again["mfa_token"], "code": code})
-    assert replay.status_code == 401
-    assert post("login/mfa/", {"mfa_token": "forged", "code": code}).status_code == 401
+    assert replay.status_code == 401 and replay.json()["code"] == "invalid_code"
+    forged = post("login/mfa/", {"mfa_token": "forged", "code": code})
+    assert forged.status_code == 401 and forged.json()["code"] == "mfa_expired"
 
 
 def test_wrong_mfa_codes_count_towards_the_lockout():
@@ -195,3 +218,24 @@ def test_whole_flow_through_a_real_smtp_server(smtp_server):
         assert bearer(APIClient(), access).get("/api/v1/users/me/").status_code == 401
     for refresh in (tokens["refresh"], rotated["refresh"]):
         assert post("refresh/", {"refresh": refresh}).status_code == 401
+
+
+def test_the_client_address_reaches_the_session_and_the_audit_log_from_the_request_context():
+    """Services take no request: the address travels in the request context."""
+    user = UserFactory()
+    APIClient().post(
+        "/api/v1/auth/login/",
+        {"email": user.email, "password": TEST_PASSWORD},
+        REMOTE_ADDR="203.0.113.7",
+        HTTP_USER_AGENT="test-agent/1.0",
+    )
+    session = LoginSession.objects.get(user=user)
+    assert (session.ip, session.user_agent) == ("203.0.113.7", "test-agent/1.0")
+    for _ in range(5):
+        APIClient().post(
+            "/api/v1/auth/login/",
+            {"email": user.email, "password": "wrong"},
+            REMOTE_ADDR="198.51.100.9",
+        )
+    locked = AuditLog.objects.get(action="user.locked", target_id=str(user.pk))
+    assert locked.ip == "198.51.100.9"

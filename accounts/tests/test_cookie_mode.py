@@ -31,11 +31,26 @@ def test_cookie_login_sets_httponly_cookies_and_returns_no_tokens(cookie_client)
     assert client.get("/api/v1/users/me/").status_code == 200
 
 
-def test_unsafe_request_without_csrf_token_is_403(cookie_client):
-    client, _ = cookie_client
-    response = client.post(WS_TICKET)
+def assert_csrf_failed(response) -> None:
     assert response.status_code == 403
     assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["code"] == "csrf_failed"
+
+
+def test_unsafe_request_without_csrf_token_is_403(cookie_client):
+    client, _ = cookie_client
+    assert_csrf_failed(client.post(WS_TICKET))
+
+
+def test_a_session_login_needs_the_csrf_token_too():
+    """The pages' Django session also authenticates the API (for the admin's own pages)."""
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+    assert client.get("/api/v1/users/me/").status_code == 200
+    assert_csrf_failed(client.post(WS_TICKET))
+    client.get("/accounts/login/")  # sets the CSRF cookie, as a page would
+    token = client.cookies[settings.CSRF_COOKIE_NAME].value
+    assert client.post(WS_TICKET, HTTP_X_CSRFTOKEN=token).status_code == 201
 
 
 def test_unsafe_request_with_csrf_token_succeeds(cookie_client):
@@ -55,7 +70,8 @@ def test_bearer_requests_need_no_csrf_token():
 def test_cookie_refresh_needs_csrf_and_rotates_the_cookies(cookie_client):
     client, data = cookie_client
     old_refresh = client.cookies[settings.AUTH_COOKIE_REFRESH].value
-    assert client.post("/api/v1/auth/refresh/").status_code == 403
+    assert_csrf_failed(client.post("/api/v1/auth/refresh/"))
+    assert client.cookies[settings.AUTH_COOKIE_REFRESH].value == old_refresh
     response = client.post("/api/v1/auth/refresh/", HTTP_X_CSRFTOKEN=data["csrf_token"])
     assert response.status_code == 200
     assert client.cookies[settings.AUTH_COOKIE_REFRESH].value != old_refresh

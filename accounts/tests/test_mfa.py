@@ -12,6 +12,7 @@ from accounts.models import RecoveryCode, TotpDevice
 from accounts.services.login import mfa_challenge_issue
 from accounts.services.mfa import mfa_enabled, mfa_verify
 from accounts.tests.factories import TEST_PASSWORD, InstructorFactory, UserFactory
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -77,7 +78,8 @@ def test_confirm_with_a_wrong_code_is_a_400_problem(api_client):
     api_client.force_authenticate(user)
     secret = api_client.post(reverse("mfa-setup")).json()["data"]["secret"]
     wrong = pyotp.TOTP(secret).at(time.time(), counter_offset=5)
-    response = api_client.post(reverse("mfa-confirm"), {"code": wrong})
+    with unchanged(TotpDevice.objects.get(user=user), counts=(RecoveryCode,)):
+        response = api_client.post(reverse("mfa-confirm"), {"code": wrong})
     assert response.status_code == 400
     assert error_codes(response) == [("code", "invalid_code")]
     assert not mfa_enabled(user)
@@ -94,7 +96,8 @@ def test_confirm_before_setup_is_a_409(api_client):
 def test_setup_when_already_enabled_is_a_409(api_client):
     user = UserFactory()
     enrol(api_client, user)
-    response = api_client.post(reverse("mfa-setup"))
+    with unchanged(TotpDevice.objects.get(user=user)):
+        response = api_client.post(reverse("mfa-setup"))
     assert response.status_code == 409
     assert response.json()["code"] == "mfa_already_enabled"
 
@@ -128,9 +131,10 @@ def test_a_recovery_code_works_once(api_client):
 def test_disable_with_a_wrong_password_is_a_400_problem(api_client):
     user = UserFactory()
     totp, _ = enrol(api_client, user)
-    response = api_client.post(
-        reverse("mfa-disable"), {"password": "not-the-password", "code": next_code(totp)}
-    )
+    with unchanged(TotpDevice.objects.get(user=user), counts=(RecoveryCode,)):
+        response = api_client.post(
+            reverse("mfa-disable"), {"password": "not-the-password", "code": next_code(totp)}
+        )
     assert response.status_code == 400
     assert error_codes(response) == [("password", "invalid_password")]
     assert mfa_enabled(user)
@@ -139,9 +143,10 @@ def test_disable_with_a_wrong_password_is_a_400_problem(api_client):
 def test_disable_with_a_wrong_code_is_a_400_problem(api_client):
     user = UserFactory()
     enrol(api_client, user)
-    response = api_client.post(
-        reverse("mfa-disable"), {"password": TEST_PASSWORD, "code": "000000"}
-    )
+    with unchanged(TotpDevice.objects.get(user=user), counts=(RecoveryCode,)):
+        response = api_client.post(
+            reverse("mfa-disable"), {"password": TEST_PASSWORD, "code": "000000"}
+        )
     assert response.status_code == 400
     assert error_codes(response) == [("code", "invalid_code")]
     assert mfa_enabled(user)
@@ -169,19 +174,21 @@ def test_disable_without_mfa_is_a_409(api_client):
 
 
 @pytest.mark.parametrize(
-    ("method", "name"),
+    ("method", "name", "body"),
     [
-        ("post", "mfa-disable"),
-        ("get", "mfa-recovery-codes"),
-        ("post", "mfa-recovery-codes"),
-        ("post", "mfa-setup"),
-        ("post", "mfa-confirm"),
+        ("post", "mfa-disable", {"password": "x", "code": "123456"}),
+        ("get", "mfa-recovery-codes", {}),
+        ("post", "mfa-recovery-codes", {"code": "123456"}),
+        ("post", "mfa-setup", {}),
+        ("post", "mfa-confirm", {"code": "123456"}),
     ],
 )
-def test_anonymous_is_401(api_client, method, name):
-    response = getattr(api_client, method)(reverse(name), {"code": "123456"})
+def test_anonymous_is_401(api_client, method, name, body):
+    response = getattr(api_client, method)(reverse(name), body)
     assert response.status_code == 401
     assert response["Content-Type"].startswith(PROBLEM)
+    assert response.json()["code"] == "not_authenticated"
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_setup_and_confirm_with_an_mfa_token_need_no_login(api_client):
@@ -203,9 +210,21 @@ def test_setup_and_confirm_with_an_mfa_token_need_no_login(api_client):
 def test_a_garbage_mfa_token_is_401(api_client, name):
     user = UserFactory()
     forged = mfa_challenge_issue(user=user, kind="bearer")[:-2] + "xx"
+    body = {"code": "123456"} if name == "mfa-confirm" else {}
     for token in ("garbage", forged):
-        response = api_client.post(reverse(name), {"mfa_token": token, "code": "123456"})
+        response = api_client.post(reverse(name), {"mfa_token": token, **body})
         assert response.status_code == 401
+        assert response.json()["code"] == "mfa_expired"
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    assert not TotpDevice.objects.filter(user=user).exists()
+
+
+def test_unknown_fields_are_refused_by_name(api_client):
+    user = UserFactory()
+    api_client.force_authenticate(user)
+    response = api_client.post(reverse("mfa-setup"), {"code": "123456"})
+    assert response.status_code == 400
+    assert error_codes(response) == [("code", "unknown_field")]
     assert not TotpDevice.objects.filter(user=user).exists()
 
 

@@ -1,6 +1,5 @@
 """JWTs: forgeries, rotation under concurrency, reuse detection, revocation."""
 
-import threading
 import time
 import uuid
 from typing import Any
@@ -12,8 +11,10 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from accounts.models import LoginSession
+from accounts.services.sessions import REFRESH_CHECKED
 from accounts.tests.auth_helpers import api_login, bearer
 from accounts.tests.factories import UserFactory
+from lms.testing import run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,18 @@ def get_me(token: str) -> Any:
     return APIClient().get(ME, HTTP_AUTHORIZATION=f"Bearer {token}")
 
 
+def refresh(token: str) -> Any:
+    return APIClient().post(REFRESH, {"refresh": token})
+
+
+def problem_code(response: Any, status: int = 401) -> str:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    if status == 401:
+        assert response["WWW-Authenticate"].startswith("Bearer")
+    return str(response.json()["code"])
+
+
 def test_a_well_formed_token_is_accepted(live_session):
     """The control for the forgeries below: only the one thing they change makes them fail."""
     assert get_me(signed(access_claims(*live_session))).status_code == 200
@@ -73,10 +86,31 @@ def test_a_well_formed_token_is_accepted(live_session):
         pytest.param(lambda c: signed({**c, "pad": "x" * 6000}), id="oversized"),
     ],
 )
-def test_forged_access_tokens_get_401(live_session, forge):
+def test_forged_access_tokens_get_401(live_session, forge, request):
+    # Signed by us but naming no live session: the session is over. Anything else is a
+    # token we do not accept.
+    ended = request.node.callspec.id in {"no-sid", "unknown-sid"}
     response = get_me(forge(access_claims(*live_session)))
-    assert response.status_code == 401
-    assert response["Content-Type"] == "application/problem+json"
+    assert problem_code(response) == ("session_ended" if ended else "authentication_failed")
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [
+        ("Bearer not.a.jwt", "authentication_failed"),
+        ("Bearer two parts", "authentication_failed"),
+        ("Bearer", "authentication_failed"),
+    ],
+)
+def test_token_refusals_carry_declared_codes(header, code):
+    """Never simplejwt's own codes (`token_not_valid`, `bad_authorization_header`)."""
+    assert problem_code(APIClient().get(ME, HTTP_AUTHORIZATION=header)) == code
+
+
+def test_an_access_token_of_an_unknown_session_says_the_session_ended(live_session):
+    user_id, _ = live_session
+    token = signed(access_claims(user_id, str(uuid.uuid4())))
+    assert problem_code(get_me(token)) == "session_ended"
 
 
 def test_a_real_refresh_token_is_not_an_access_token(api_client):
@@ -86,7 +120,16 @@ def test_a_real_refresh_token_is_not_an_access_token(api_client):
 
 def test_an_access_token_is_not_a_refresh_token(api_client):
     tokens = api_login(api_client, UserFactory())
-    assert APIClient().post(REFRESH, {"refresh": tokens["access"]}).status_code == 401
+    assert problem_code(refresh(tokens["access"])) == "authentication_failed"
+    assert problem_code(refresh("garbage")) == "authentication_failed"
+
+
+def test_refresh_refuses_unknown_fields(api_client):
+    tokens = api_login(api_client, UserFactory())
+    response = APIClient().post(REFRESH, {"refresh": tokens["refresh"], "access": "x"})
+    assert problem_code(response, 400) == "validation_error"
+    assert [e["pointer"] for e in response.json()["errors"]] == ["/access"]
+    assert refresh(tokens["refresh"]).status_code == 200  # the refused call rotated nothing
 
 
 def test_refresh_rotates_and_the_old_refresh_token_is_dead(api_client):
@@ -102,10 +145,9 @@ def test_reusing_a_rotated_refresh_token_kills_the_whole_family(api_client):
     tokens = api_login(api_client, UserFactory())
     newest = APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).json()["data"]
 
-    reuse = APIClient().post(REFRESH, {"refresh": tokens["refresh"]})
-    assert reuse.status_code == 401
-    assert APIClient().post(REFRESH, {"refresh": newest["refresh"]}).status_code == 401
-    assert get_me(newest["access"]).status_code == 401
+    assert problem_code(refresh(tokens["refresh"])) == "session_ended"
+    assert problem_code(refresh(newest["refresh"])) == "session_ended"
+    assert problem_code(get_me(newest["access"])) == "session_ended"
 
 
 def test_reuse_in_one_family_leaves_other_logins_alone(api_client):
@@ -120,32 +162,27 @@ def test_reuse_in_one_family_leaves_other_logins_alone(api_client):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_refreshes_of_one_token_give_exactly_one_new_pair():
-    user = UserFactory()
-    tokens = api_login(APIClient(), user)
-    statuses: list[int] = []
-    barrier = threading.Barrier(20)
-
-    def refresh() -> None:
-        try:
-            barrier.wait()
-            statuses.append(APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=refresh) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(statuses) == [200] + [401] * 19
+    """Each refresh is held after its reuse check until all have made theirs: without the
+    session row lock, every one of them would rotate the token."""
+    tokens = api_login(APIClient(), UserFactory())
+    calls = [lambda: refresh(tokens["refresh"]).status_code for _ in range(4)]  # the DB pool
+    connection.close()  # hand the test's pooled connection to the racers
+    assert sorted(run_together(calls, hold_at=REFRESH_CHECKED)) == [200, 401, 401, 401]
 
 
 def test_logout_kills_the_refresh_and_the_access_token(api_client):
     tokens = api_login(api_client, UserFactory())
     client = bearer(APIClient(), tokens["access"])
     assert client.post("/api/v1/auth/logout/", {"refresh": tokens["refresh"]}).status_code == 204
-    assert get_me(tokens["access"]).status_code == 401
-    assert APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).status_code == 401
+    # Both say the same thing: the session is over.
+    assert problem_code(get_me(tokens["access"])) == "session_ended"
+    assert problem_code(refresh(tokens["refresh"])) == "session_ended"
+
+
+def test_a_refresh_after_a_logout_without_the_refresh_token_says_the_session_ended(api_client):
+    tokens = api_login(api_client, UserFactory())
+    assert bearer(APIClient(), tokens["access"]).post("/api/v1/auth/logout/").status_code == 204
+    assert problem_code(refresh(tokens["refresh"])) == "session_ended"
 
 
 def test_logout_all_kills_every_login_of_the_user():
@@ -154,9 +191,17 @@ def test_logout_all_kills_every_login_of_the_user():
     other_user = api_login(APIClient(), UserFactory())
     assert bearer(APIClient(), first["access"]).post("/api/v1/auth/logout-all/").status_code == 204
     for tokens in (first, second):
-        assert get_me(tokens["access"]).status_code == 401
-        assert APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).status_code == 401
+        assert problem_code(get_me(tokens["access"])) == "session_ended"
+        assert problem_code(refresh(tokens["refresh"])) == "session_ended"
     assert get_me(other_user["access"]).status_code == 200
+
+
+def test_logout_all_takes_no_body():
+    tokens = api_login(APIClient(), UserFactory())
+    client = bearer(APIClient(), tokens["access"])
+    response = client.post("/api/v1/auth/logout-all/", {"everywhere": True}, format="json")
+    assert problem_code(response, 400) == "validation_error"
+    assert get_me(tokens["access"]).status_code == 200
 
 
 def test_a_deactivated_users_next_request_is_401(api_client):
@@ -164,8 +209,8 @@ def test_a_deactivated_users_next_request_is_401(api_client):
     tokens = api_login(api_client, user)
     user.is_active = False
     user.save()
-    assert get_me(tokens["access"]).status_code == 401
-    assert APIClient().post(REFRESH, {"refresh": tokens["refresh"]}).status_code == 401
+    assert problem_code(get_me(tokens["access"])) == "session_ended"
+    assert problem_code(refresh(tokens["refresh"])) == "session_ended"
 
 
 def test_ws_ticket_is_random_single_use_and_bound_to_the_user(api_client):

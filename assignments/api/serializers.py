@@ -1,4 +1,9 @@
-"""Input and output serializers of the assignments API (per action, HackSoft style)."""
+"""Input and output serializers of the assignments API (per action, HackSoft style).
+
+Every one derives from lms.api.serializers (strict input: an unknown field is a 400 that
+names it). The gradebook's bodies are built as plain dicts by the selectors (its hot
+paths); the `*OutSerializer`s below document their shape in the schema.
+"""
 
 from decimal import Decimal
 from typing import Any
@@ -6,10 +11,12 @@ from typing import Any
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
 from assignments.models import Assignment, Extension, Grade, GradeCategory, Submission
 from assignments.selectors import visible_grade
 from assignments.services.authoring import rubric_max
+from lms.api.serializers import ModelSerializer, Serializer
 
 MAX_POINTS = 999999
 
@@ -17,19 +24,19 @@ MAX_POINTS = 999999
 # --- assignments -------------------------------------------------------------------------------
 
 
-class RubricLevelSerializer(serializers.Serializer):
+class RubricLevelSerializer(Serializer):
     id = serializers.CharField(required=False, max_length=40)
     title = serializers.CharField(max_length=200, allow_blank=True, required=False)
     points = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0)
 
 
-class RubricCriterionSerializer(serializers.Serializer):
+class RubricCriterionSerializer(Serializer):
     id = serializers.CharField(required=False, max_length=40)
     title = serializers.CharField(max_length=200)
     levels = RubricLevelSerializer(many=True)
 
 
-class AssignmentInputSerializer(serializers.Serializer):
+class AssignmentInputSerializer(Serializer):
     title = serializers.CharField(max_length=200)
     instructions = serializers.CharField(allow_blank=True, required=False, max_length=50000)
     lesson = serializers.IntegerField(required=False, allow_null=True)
@@ -68,7 +75,7 @@ class AssignmentInputSerializer(serializers.Serializer):
     is_published = serializers.BooleanField(required=False)
 
 
-class AssignmentSerializer(serializers.ModelSerializer):
+class AssignmentSerializer(ModelSerializer):
     course = serializers.CharField(source="course.slug", read_only=True)
     category = serializers.SerializerMethodField()
     rubric_max = serializers.SerializerMethodField()
@@ -114,19 +121,19 @@ class AssignmentSerializer(serializers.ModelSerializer):
         return str(rubric_max(obj.rubric)) if obj.rubric else "0"
 
 
-class ExtensionInputSerializer(serializers.Serializer):
+class ExtensionInputSerializer(Serializer):
     user = serializers.IntegerField()
     extra_days = serializers.IntegerField(min_value=0, max_value=365)
     reason = serializers.CharField(max_length=300, allow_blank=True, required=False)
 
 
-class ExtensionSerializer(serializers.ModelSerializer):
+class ExtensionSerializer(ModelSerializer):
     class Meta:
         model = Extension
         fields = ["id", "assignment", "user", "extra_days", "reason", "created_at"]
 
 
-class ReleaseInputSerializer(serializers.Serializer):
+class ReleaseInputSerializer(Serializer):
     users = serializers.ListField(
         child=serializers.IntegerField(), required=False, allow_empty=False, max_length=10000
     )
@@ -135,13 +142,22 @@ class ReleaseInputSerializer(serializers.Serializer):
 # --- submissions -------------------------------------------------------------------------------
 
 
-class HandInInputSerializer(serializers.Serializer):
+class SubmissionListQuerySerializer(Serializer):
+    # A query string also carries the paginator's `page` and `page_size`.
+    allow_unknown_fields = True
+
+    learner = serializers.IntegerField(
+        required=False, min_value=1, help_text="Staff: every version of this learner."
+    )
+
+
+class HandInInputSerializer(Serializer):
     text = serializers.CharField(allow_blank=True, required=False, max_length=100000)
     url = serializers.CharField(allow_blank=True, required=False, max_length=1000)
     files = serializers.ListField(child=serializers.FileField(), required=False, max_length=20)
 
 
-class SubmissionGradeSerializer(serializers.ModelSerializer):
+class SubmissionGradeSerializer(ModelSerializer):
     # A plain string in the schema: "status" enums of other apps would collide by name.
     status = serializers.CharField(read_only=True, help_text="draft | released")
     grader = serializers.SerializerMethodField()
@@ -178,7 +194,7 @@ class SubmissionGradeSerializer(serializers.ModelSerializer):
         return f"/api/v1/submissions/{obj.submission_id}/feedback-file/?grade={obj.pk}"
 
 
-class SubmissionSerializer(serializers.ModelSerializer):
+class SubmissionSerializer(ModelSerializer):
     user = serializers.SerializerMethodField()
     files = serializers.SerializerMethodField()
     grade = serializers.SerializerMethodField()
@@ -225,7 +241,17 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return None if grade is None else SubmissionGradeSerializer(grade).data
 
 
-class SubmissionGradeInputSerializer(serializers.Serializer):
+class FormDictField(serializers.DictField):
+    """A dict that a multipart form may send as `name.key` values too (DRF's DictField
+    parses those into a dict and then, reading it as a form again, drops every key)."""
+
+    def to_internal_value(self, data: Any) -> dict[Any, Any]:
+        if html.is_html_input(data):
+            data = dict(data.items())  # the last value of each key
+        return super().to_internal_value(data)  # type: ignore[no-any-return]
+
+
+class SubmissionGradeInputSerializer(Serializer):
     points = serializers.DecimalField(
         max_digits=8,
         decimal_places=2,
@@ -234,8 +260,10 @@ class SubmissionGradeInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
     )
-    rubric_selections = serializers.DictField(
-        child=serializers.CharField(max_length=40), required=False
+    rubric_selections = FormDictField(
+        child=serializers.CharField(max_length=40),
+        required=False,
+        help_text="{criterion id: level id}; in a multipart form, `rubric_selections.<id>`.",
     )
     feedback = serializers.CharField(allow_blank=True, required=False, max_length=20000)
     feedback_file = serializers.FileField(required=False)
@@ -246,7 +274,7 @@ class SubmissionGradeInputSerializer(serializers.Serializer):
 # --- gradebook ----------------------------------------------------------------------------------
 
 
-class GradeCategorySerializer(serializers.ModelSerializer):
+class GradeCategorySerializer(ModelSerializer):
     # Plain strings in the schema: "kind" enums of other apps would collide by name.
     kind = serializers.CharField(read_only=True, help_text="assignments | quizzes | custom")
 
@@ -255,19 +283,19 @@ class GradeCategorySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "kind", "weight", "drop_lowest", "position"]
 
 
-class GradeCategoryInputSerializer(serializers.Serializer):
+class GradeCategoryInputSerializer(Serializer):
     name = serializers.CharField(max_length=100)
     weight = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0)
     drop_lowest = serializers.IntegerField(min_value=0, max_value=50, required=False, default=0)
 
 
-class GradeCategoryPatchSerializer(serializers.Serializer):
+class GradeCategoryPatchSerializer(Serializer):
     name = serializers.CharField(max_length=100, required=False)
     weight = serializers.DecimalField(max_digits=7, decimal_places=2, min_value=0, required=False)
     drop_lowest = serializers.IntegerField(min_value=0, max_value=50, required=False)
 
 
-class GradebookItemInputSerializer(serializers.Serializer):
+class GradebookItemInputSerializer(Serializer):
     title = serializers.CharField(max_length=200)
     points_possible = serializers.DecimalField(
         max_digits=8, decimal_places=2, min_value=Decimal("0.01"), max_value=MAX_POINTS
@@ -275,7 +303,7 @@ class GradebookItemInputSerializer(serializers.Serializer):
     category = serializers.IntegerField()
 
 
-class ScoreAdjustInputSerializer(serializers.Serializer):
+class ScoreAdjustInputSerializer(Serializer):
     item = serializers.IntegerField()
     user = serializers.IntegerField()
     excused = serializers.BooleanField(required=False, allow_null=True, default=None)
@@ -298,17 +326,179 @@ class ScoreAdjustInputSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, required=False, max_length=300, default="")
 
 
-class SchemeInputSerializer(serializers.Serializer):
+class SchemeInputSerializer(Serializer):
     scheme = serializers.ListField(
         child=serializers.ListField(min_length=2, max_length=2), min_length=1, max_length=30
     )
 
 
-class ImportInputSerializer(serializers.Serializer):
+class ImportInputSerializer(Serializer):
     item = serializers.IntegerField()
     file = serializers.FileField()
     dry_run = serializers.BooleanField(required=False, default=True)
 
 
-class GradebookQuerySerializer(serializers.Serializer):
+class GradebookQuerySerializer(Serializer):
+    # A query string also carries the paginator's `cursor` and `page_size`.
+    allow_unknown_fields = True
+
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+
+
+class ReleaseOutSerializer(Serializer):
+    released = serializers.IntegerField(help_text="How many draft grades were released.")
+
+
+# --- gradebook bodies (documentation of the selectors' plain dicts) ----------------------------
+
+
+class GradebookUserOutSerializer(Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class GradebookCellOutSerializer(Serializer):
+    points = serializers.CharField(allow_null=True, help_text="Released points.")
+    effective = serializers.CharField(
+        allow_null=True, help_text="What counts: the override, else the points."
+    )
+    excused = serializers.BooleanField()
+    override = serializers.CharField(allow_null=True)
+    override_reason = serializers.CharField(allow_blank=True)
+    penalty_percent = serializers.CharField()
+    final = serializers.BooleanField(help_text="False: a quiz score that may still change.")
+    score_id = serializers.IntegerField()
+
+
+class StaffGradebookCellOutSerializer(GradebookCellOutSerializer):
+    draft = serializers.CharField(allow_null=True, help_text="A draft grade, not yet released.")
+
+
+class GradebookRowOutSerializer(Serializer):
+    user = GradebookUserOutSerializer()
+    percent = serializers.CharField(allow_null=True, help_text="The stored course grade.")
+    letter = serializers.CharField(allow_blank=True)
+    scores = serializers.DictField(
+        child=StaffGradebookCellOutSerializer(allow_null=True),
+        help_text="Keyed by gradebook item id (see `gradebook/items/`); null: no score yet.",
+    )
+
+
+class GradebookItemOutSerializer(Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    # A field named like Field.source (the metaclass takes it off the class).
+    source = serializers.CharField(help_text="assignment | quiz | manual")  # type: ignore[assignment]
+    source_id = serializers.IntegerField(allow_null=True)
+    points_possible = serializers.CharField()
+    category = serializers.CharField(allow_null=True)
+
+
+class MyGradebookItemOutSerializer(Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    # A field named like Field.source (the metaclass takes it off the class).
+    source = serializers.CharField(help_text="assignment | quiz | manual")  # type: ignore[assignment]
+    category = serializers.CharField(allow_null=True)
+    points_possible = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    score = GradebookCellOutSerializer(allow_null=True)
+
+
+class MyGradebookOutSerializer(Serializer):
+    percent = serializers.CharField(allow_null=True)
+    letter = serializers.CharField(allow_blank=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    items = MyGradebookItemOutSerializer(many=True)
+
+
+class ExplainItemOutSerializer(Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    points = serializers.CharField(allow_null=True)
+    points_possible = serializers.CharField()
+    status = serializers.CharField(help_text="graded | override | excused | not_graded | dropped")
+    penalty_percent = serializers.CharField()
+    override_reason = serializers.CharField(allow_blank=True)
+    original_points = serializers.CharField(allow_null=True)
+    provisional = serializers.BooleanField()
+
+
+class ExplainCategoryOutSerializer(Serializer):
+    id = serializers.IntegerField(allow_null=True)
+    name = serializers.CharField()
+    weight = serializers.CharField()
+    normalised_weight = serializers.CharField()
+    drop_lowest = serializers.IntegerField()
+    earned = serializers.CharField()
+    possible = serializers.CharField()
+    percent = serializers.CharField(allow_null=True)
+    contribution = serializers.CharField()
+    counts = serializers.BooleanField()
+    items = ExplainItemOutSerializer(many=True)
+
+
+class StoredGradeOutSerializer(Serializer):
+    percent = serializers.CharField(allow_null=True)
+    letter = serializers.CharField(allow_blank=True)
+    computed_at = serializers.DateTimeField(allow_null=True)
+
+
+class ExplanationOutSerializer(Serializer):
+    categories = ExplainCategoryOutSerializer(many=True)
+    total_weight = serializers.CharField()
+    steps = serializers.ListField(child=serializers.CharField())
+    weighted_sum = serializers.CharField(allow_null=True)
+    exact_weighted_sum = serializers.CharField(allow_null=True)
+    percent = serializers.CharField(allow_null=True)
+    letter = serializers.CharField(allow_blank=True)
+    scheme = serializers.ListField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="[[letter, minimum percent], ...]",
+    )
+    stored = StoredGradeOutSerializer(help_text="The stored grade this calculation reproduces.")
+
+
+class ScoreOutSerializer(Serializer):
+    item = serializers.IntegerField()
+    user = serializers.IntegerField()
+    points = serializers.CharField(allow_null=True)
+    excused = serializers.BooleanField()
+    override_points = serializers.CharField(allow_null=True)
+    course_percent = serializers.CharField(allow_null=True)
+    letter = serializers.CharField(allow_blank=True)
+
+
+class ManualItemOutSerializer(Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    points_possible = serializers.CharField()
+
+
+class SchemeOutSerializer(Serializer):
+    scheme = serializers.ListField(child=serializers.ListField())
+
+
+class ImportRowOutSerializer(Serializer):
+    row = serializers.IntegerField(help_text="The CSV line (1 is the header).")
+    email = serializers.CharField()
+    status = serializers.CharField(help_text="ok | unchanged | error")
+    old = serializers.CharField(allow_null=True)
+    new = serializers.CharField(allow_null=True)
+    excused = serializers.BooleanField(allow_null=True)
+    message = serializers.CharField(allow_blank=True)
+
+
+class ImportCountsOutSerializer(Serializer):
+    ok = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error = serializers.IntegerField()
+
+
+class ImportReportOutSerializer(Serializer):
+    item = serializers.IntegerField()
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField()
+    counts = ImportCountsOutSerializer()
+    rows = ImportRowOutSerializer(many=True)

@@ -3,7 +3,11 @@
 from django.urls import URLPattern
 
 from assignments.api.views.assignments import AssignmentViewSet, CourseAssignmentViewSet
-from assignments.api.views.gradebook import CategoryViewSet, GradebookViewSet
+from assignments.api.views.gradebook import (
+    CategoryViewSet,
+    GradebookItemViewSet,
+    GradebookViewSet,
+)
 from assignments.api.views.submissions import SubmissionViewSet
 from lms.api.routers import api_router
 
@@ -15,6 +19,7 @@ api_router.register("submissions", SubmissionViewSet, basename="submission")
 api_router.register(
     f"{_COURSE}/gradebook/categories", CategoryViewSet, basename="gradebook-category"
 )
+api_router.register(f"{_COURSE}/gradebook/items", GradebookItemViewSet, basename="gradebook-item")
 api_router.register(f"{_COURSE}/gradebook", GradebookViewSet, basename="gradebook")
 
 urlpatterns: list[URLPattern] = []

@@ -2,7 +2,8 @@
 
 Services take keyword-only arguments, validate, write in one transaction and schedule
 their side effects through the outbox. They check invariants, not permissions: callers
-ask `assignments.permissions` first.
+ask `assignments.permissions` first. Refusals are `lms.errors.ServiceError` with the
+codes of `assignments/errors.py`; field errors are Django ValidationErrors.
 """
 
 from assignments.services.authoring import (
@@ -11,12 +12,6 @@ from assignments.services.authoring import (
     assignment_update,
     extension_grant,
     rubric_clean,
-)
-from assignments.services.errors import (
-    AssignmentError,
-    GradingConflict,
-    PayloadTooLarge,
-    SubmissionRefused,
 )
 from assignments.services.gradebook import (
     course_grade_refresh,
@@ -38,11 +33,7 @@ from assignments.services.submissions import submission_check_open, submission_c
 from assignments.services.transfer import ImportReport, gradebook_csv_rows, grades_import
 
 __all__ = [
-    "AssignmentError",
-    "GradingConflict",
     "ImportReport",
-    "PayloadTooLarge",
-    "SubmissionRefused",
     "assignment_create",
     "assignment_delete",
     "assignment_update",

@@ -2,7 +2,7 @@
 
 import secrets
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +13,11 @@ from assignments.models import Assignment, Extension, GradeCategory, GradeItem
 from assignments.services import structure
 from assignments.services.files import validate_extensions
 from courses.markdown import render_markdown, strip_markup
-from courses.models import Course, Lesson
+from courses.services import lesson_activity_changed
 from lms.audit.services import audit_log_record
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 EDITABLE_FIELDS = (
     "title",
@@ -125,9 +128,7 @@ def _apply(assignment: Assignment, fields: dict[str, Any]) -> None:
         assignment.allowed_extensions = validate_extensions(list(fields["allowed_extensions"]))
     if "rubric" in fields:
         assignment.rubric = rubric_clean(fields["rubric"])
-    lesson = assignment.lesson
-    if lesson is not None and not isinstance(lesson, Lesson):
-        raise ValueError("lesson must be a Lesson")
+    lesson = assignment.lesson  # a Lesson: the foreign key refuses anything else
     if lesson is not None and lesson.module.course_id != course.pk:
         raise ValidationError({"lesson": ValidationError("Not in this course.", code="invalid")})
     category = assignment.category
@@ -160,7 +161,7 @@ def _hard_cap() -> int:
 
 
 @transaction.atomic
-def assignment_create(*, course: Course, by: Any, **fields: Any) -> Assignment:
+def assignment_create(*, course: "Course", by: Any, **fields: Any) -> Assignment:
     """A new assignment with its gradebook item (in the `category`, or the course's
     Assignments category)."""
     assignment = Assignment(course=course)
@@ -180,6 +181,8 @@ def assignment_create(*, course: Course, by: Any, **fields: Any) -> Assignment:
         category=assignment.category,
     )
     audit_log_record(actor=by, action="assignments.assignment_created", target=assignment)
+    if assignment.lesson_id:  # the lesson now shows this assignment's id
+        lesson_activity_changed(course_id=course.pk)
     return assignment
 
 
@@ -187,6 +190,7 @@ def assignment_create(*, course: Course, by: Any, **fields: Any) -> Assignment:
 def assignment_update(*, assignment: Assignment, by: Any, **fields: Any) -> Assignment:
     current = Assignment.objects.select_for_update().select_related("course").get(pk=assignment.pk)
     before = {name: str(getattr(current, name)) for name in fields}
+    linked = (current.lesson_id, current.is_published)
     _apply(current, fields)
     current.updated_at = timezone.now()
     current.save()
@@ -204,6 +208,8 @@ def assignment_update(*, assignment: Assignment, by: Any, **fields: Any) -> Assi
     audit_log_record(
         actor=by, action="assignments.assignment_updated", target=current, changes=changes
     )
+    if (current.lesson_id, current.is_published) != linked:
+        lesson_activity_changed(course_id=current.course_id)
     return current
 
 
@@ -213,6 +219,8 @@ def assignment_delete(*, assignment: Assignment, by: Any) -> None:
     structure.item_delete(
         course_id=assignment.course_id, source=GradeItem.Source.ASSIGNMENT, source_id=assignment.pk
     )
+    if assignment.lesson_id:
+        lesson_activity_changed(course_id=assignment.course_id)
     assignment.delete()
 
 

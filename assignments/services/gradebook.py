@@ -27,6 +27,7 @@ from assignments.services.calculation import (
     course_grade_compute,
 )
 from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
 from lms.outbox.services import outbox_publish
 
 logger = logging.getLogger(__name__)
@@ -51,9 +52,14 @@ def letter_scheme_of(course_id: int) -> list[list[Any]]:
 
 
 def lock_course_grade(*, course_id: int, user_id: int) -> CourseGrade:
-    """The learner's CourseGrade row, created if missing, locked until commit."""
-    row, _ = CourseGrade.objects.get_or_create(course_id=course_id, user_id=user_id)
-    return CourseGrade.objects.select_for_update().get(pk=row.pk)
+    """The learner's CourseGrade row, created if missing, locked until commit: the
+    per-learner lock of every gradebook write and of handing in."""
+    rows = CourseGrade.objects.select_for_update()
+    try:
+        return rows.get(course_id=course_id, user_id=user_id)  # one query once it exists
+    except CourseGrade.DoesNotExist:
+        CourseGrade.objects.get_or_create(course_id=course_id, user_id=user_id)
+        return rows.get(course_id=course_id, user_id=user_id)
 
 
 def _inputs(
@@ -97,6 +103,9 @@ def course_grade_refresh(*, course_id: int, user_id: int) -> CourseGrade:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("course_grade_refresh runs inside the writing transaction")
     row = lock_course_grade(course_id=course_id, user_id=user_id)
+    # Between the lock and the read: without the lock, concurrent writers of one learner
+    # would each compute from their own uncommitted change and the last one would win.
+    race_point("assignments.course_grade_locked")
     result = course_grade_result(course_id=course_id, user_id=user_id)
     row.percent = result.percent
     row.letter = result.letter
@@ -158,7 +167,6 @@ def score_write(
     by: Any,
     action: str,
     reason: str = "",
-    request: Any = None,
     **fields: Any,
 ) -> Score:
     """Writes score fields, audits old -> new, and refreshes the learner's course grade,
@@ -179,7 +187,7 @@ def score_write(
         score.save()
         if reason:
             changes["reason"] = [None, reason]
-        audit_log_record(actor=by, action=action, target=score, changes=changes, request=request)
+        audit_log_record(actor=by, action=action, target=score, changes=changes)
         course_grade_refresh(course_id=item.course_id, user_id=user_id)
     return score
 
@@ -204,7 +212,6 @@ def score_adjust(
     excused: bool | None = None,
     override_points: Any = UNSET,
     points: Any = UNSET,
-    request: Any = None,
 ) -> Score:
     """Staff changes to a cell: excuse, override (with a reason; None clears it), or the
     points of a manual item. Every change is audited."""
@@ -232,6 +239,5 @@ def score_adjust(
         by=by,
         action="assignments.score_adjusted",
         reason=reason,
-        request=request,
         **fields,
     )

@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from assignments.models import Assignment, Grade, GradeItem, Submission
 from assignments.services import files as file_services
-from assignments.services.errors import GradingConflict
 from assignments.services.gradebook import lock_course_grade, score_write
 from assignments.services.submissions import complete_linked_lesson
 from courses.markdown import render_markdown
+from lms.errors import ServiceError
 
 CENT = Decimal("0.01")
 
@@ -28,7 +28,8 @@ CENT = Decimal("0.01")
 def rubric_score(
     *, rubric: list[dict[str, Any]], selections: Any
 ) -> tuple[Decimal, dict[str, str], dict[str, str]]:
-    """Every criterion needs one level; returns (sum, selections, points per criterion)."""
+    """Every criterion needs one of its levels; returns (sum, selections, points per
+    criterion). Each wrong selection is reported at its own key of `rubric_selections`."""
     if not rubric:
         raise ValidationError(
             {"rubric_selections": ValidationError("This assignment has no rubric.", "no_rubric")}
@@ -40,25 +41,30 @@ def rubric_score(
     total = Decimal("0")
     chosen: dict[str, str] = {}
     points: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
     for criterion in rubric:
+        attr = f"rubric_selections.{criterion['id']}"
         level_id = selections.get(criterion["id"])
+        if level_id in (None, ""):
+            errors[attr] = ValidationError(f"Choose a level for {criterion['title']}.", "required")
+            continue
         level = next((lv for lv in criterion["levels"] if lv["id"] == level_id), None)
         if level is None:
-            raise ValidationError(
-                {
-                    f"rubric_selections.{criterion['id']}": ValidationError(
-                        f"Choose a level for {criterion['title']}.", "required"
-                    )
-                }
+            errors[attr] = ValidationError(
+                f"{criterion['title']} has no level {level_id!r}.", "does_not_exist"
             )
+            continue
         chosen[criterion["id"]] = level["id"]
         points[criterion["id"]] = level["points"]
         total += Decimal(level["points"])
-    extra = set(selections) - {c["id"] for c in rubric}
-    if extra:
-        raise ValidationError(
-            {"rubric_selections": ValidationError("Unknown criteria.", "unknown_criterion")}
-        )
+    known = {c["id"] for c in rubric}
+    for key in selections:
+        if key not in known:
+            errors[f"rubric_selections.{key}"] = ValidationError(
+                "The rubric has no such criterion.", "unknown_criterion"
+            )
+    if errors:
+        raise ValidationError(errors)
     return total, chosen, points
 
 
@@ -86,7 +92,6 @@ def grade_submission(
     feedback_file: UploadedFile | None = None,
     release: bool = False,
     reason: str = "",
-    request: Any = None,
 ) -> Grade:
     """Grades the newest version of a learner's work (409 `not_latest` otherwise).
     Rubric: score = sum of the chosen levels, capped at the assignment's points."""
@@ -136,7 +141,6 @@ def grade_submission(
             feedback_name=feedback_name,
             release=release,
             reason=reason,
-            request=request,
         )
     except BaseException:
         if feedback_key:
@@ -157,7 +161,6 @@ def _grade_write(
     feedback_name: str,
     release: bool,
     reason: str,
-    request: Any,
 ) -> Grade:
     assignment = submission.assignment
     lock_course_grade(course_id=assignment.course_id, user_id=submission.user_id)
@@ -165,7 +168,7 @@ def _grade_write(
         v=Max("version")
     )["v"]
     if newest != submission.version:
-        raise GradingConflict("not_latest", "Only the newest version is graded.", newest=newest)
+        raise ServiceError("not_latest", "Only the newest version is graded.", newest=newest)
     previous = Grade.objects.filter(submission=submission, is_current=True).first()
     if previous is not None:
         previous.is_current = False
@@ -189,11 +192,11 @@ def _grade_write(
         created_at=now,
         released_at=now if release else None,
     )
-    _cell_write(grade, by=by, reason=reason, request=request)
+    _cell_write(grade, by=by, reason=reason)
     return grade
 
 
-def _cell_write(grade: Grade, *, by: Any, reason: str, request: Any) -> None:
+def _cell_write(grade: Grade, *, by: Any, reason: str) -> None:
     submission = grade.submission
     assignment = submission.assignment
     if grade.status == Grade.Status.RELEASED:
@@ -212,7 +215,6 @@ def _cell_write(grade: Grade, *, by: Any, reason: str, request: Any) -> None:
         by=by,
         action=action,
         reason=reason,
-        request=request,
         **fields,
     )
     if (
@@ -225,9 +227,7 @@ def _cell_write(grade: Grade, *, by: Any, reason: str, request: Any) -> None:
 
 
 @transaction.atomic
-def grades_release(
-    *, assignment: Assignment, by: Any, user_ids: list[int] | None = None, request: Any = None
-) -> int:
+def grades_release(*, assignment: Assignment, by: Any, user_ids: list[int] | None = None) -> int:
     """Releases the current draft grades (of `user_ids`, or everyone); returns how many.
     Learners are locked in id order, so two releases cannot deadlock."""
     drafts = Grade.objects.filter(
@@ -242,6 +242,6 @@ def grades_release(
         grade.status = Grade.Status.RELEASED
         grade.released_at = now
         grade.save(update_fields=["status", "released_at"])
-        _cell_write(grade, by=by, reason="bulk release", request=request)
+        _cell_write(grade, by=by, reason="bulk release")
         released += 1
     return released

@@ -2,7 +2,9 @@
 
 Files are validated and stored before the database transaction (a slow upload must not
 hold row locks); if the transaction then fails, the stored files are deleted again, so
-nothing is half-written either way.
+nothing is half-written either way. One learner's hand-ins in a course are serialised by
+a row lock (their stored course grade row, the gradebook's per-learner lock), so the
+resubmission limit and the version numbers hold under concurrent submits.
 """
 
 from typing import Any
@@ -23,10 +25,12 @@ from assignments.services.deadlines import (
     late_status,
     shift_days_for,
 )
-from assignments.services.errors import GradingConflict, SubmissionRefused
+from assignments.services.gradebook import lock_course_grade
 from courses.markdown import render_markdown
 from enrollments.permissions import seated_enrollment
 from enrollments.services import lesson_complete
+from lms.concurrency import race_point
+from lms.errors import ServiceError
 
 MAX_TEXT = 100_000
 
@@ -40,26 +44,30 @@ def _url_clean(url: str) -> str:
 
 
 def submission_check_open(*, assignment: Assignment, user: Any, at: Any = None) -> None:
-    """Raises SubmissionRefused when the learner may not hand in now."""
+    """Raises ServiceError when the learner may not hand in now."""
     _open_deadline(assignment=assignment, user=user, at=at or timezone.now())
 
 
 def _open_deadline(*, assignment: Assignment, user: Any, at: Any) -> tuple[Deadline, LateStatus]:
-    """The learner's deadline and lateness at `at`; SubmissionRefused when closed."""
+    """The learner's deadline and lateness at `at`; ServiceError when closed."""
     if not assignment.is_published:
-        raise SubmissionRefused("not_published", "This assignment is not open.")
+        raise ServiceError("not_published", "This assignment is not open.")
     if seated_enrollment(user, assignment.course) is None:
-        raise SubmissionRefused("not_enrolled", "Enroll in the course first.")
+        raise ServiceError("not_enrolled", "Enroll in the course first.")
     if assignment.available_from and at < assignment.available_from:
-        raise SubmissionRefused("not_available", "This assignment is not open yet.")
+        raise ServiceError(
+            "assignment_not_open",
+            "This assignment is not open yet.",
+            opens_at=assignment.available_from,
+        )
     deadline = deadline_for(
         assignment=assignment, shift_days=shift_days_for(assignment=assignment, user=user)
     )
     if deadline.until and at > deadline.until:
-        raise SubmissionRefused("closed", "This assignment is closed.")
+        raise ServiceError("assignment_closed", "This assignment is closed.")
     late = late_status(assignment=assignment, due_at=deadline.due_at, at=at)
     if late.refused:
-        raise SubmissionRefused("late_refused", "The due date has passed; late work is refused.")
+        raise ServiceError("late_refused", "The due date has passed; late work is refused.")
     return deadline, late
 
 
@@ -72,8 +80,8 @@ def submission_create(
     files: list[UploadedFile] | None = None,
     at: Any = None,
 ) -> Submission:
-    """A new version of the learner's work (ValidationError 400, SubmissionRefused 403,
-    GradingConflict 409 when a concurrent submit took the version)."""
+    """A new version of the learner's work (ValidationError for the fields; ServiceError
+    when the assignment does not take it now)."""
     at = at or timezone.now()
     files = list(files or [])
     deadline, late = _open_deadline(assignment=assignment, user=user, at=at)
@@ -128,9 +136,6 @@ def submission_create(
         raise
 
 
-VERSION_ATTEMPTS = 5
-
-
 @transaction.atomic
 def _submission_write(
     assignment: Assignment,
@@ -142,40 +147,40 @@ def _submission_write(
     deadline: Deadline,
     late: LateStatus,
 ) -> Submission:
-    # The next version number. A concurrent submit of the same learner may take it first:
-    # the insert then waits for that commit and fails, and the next read sees it, so the
-    # retry takes the following number (nothing handed in is lost to a race).
-    for _ in range(VERSION_ATTEMPTS):
-        latest = (
-            Submission.objects.filter(assignment=assignment, user_id=user.pk).aggregate(
-                v=Max("version")
-            )["v"]
-            or 0
+    # The learner's lock first: the count of versions and the insert of the next one are
+    # then one step for this learner, so the resubmission limit cannot be overrun.
+    lock_course_grade(course_id=assignment.course_id, user_id=user.pk)
+    latest = (
+        Submission.objects.filter(assignment=assignment, user_id=user.pk).aggregate(
+            v=Max("version")
+        )["v"]
+        or 0
+    )
+    if latest > assignment.max_resubmissions:
+        raise ServiceError(
+            "no_resubmissions", "You cannot submit this assignment again.", versions=latest
         )
-        if latest > assignment.max_resubmissions:
-            raise SubmissionRefused(
-                "no_resubmissions", "You cannot submit this assignment again.", versions=latest
-            )
-        try:
-            with transaction.atomic():
-                submission = Submission.objects.create(
-                    assignment=assignment,
-                    user_id=user.pk,
-                    version=latest + 1,
-                    text=text,
-                    text_html=render_markdown(text) if text else "",
-                    url=url,
-                    submitted_at=at,
-                    effective_due_at=deadline.due_at,
-                    is_late=late.is_late,
-                    days_late=late.days_late,
-                    penalty_percent=late.penalty_percent,
-                )
-            break
-        except IntegrityError:
-            continue
-    else:
-        raise GradingConflict("conflict", "Too many submissions at the same time; try again.")
+    race_point("assignments.submission_version_read")
+    try:
+        submission = Submission.objects.create(
+            assignment=assignment,
+            user_id=user.pk,
+            version=latest + 1,
+            text=text,
+            text_html=render_markdown(text) if text else "",
+            url=url,
+            submitted_at=at,
+            effective_due_at=deadline.due_at,
+            is_late=late.is_late,
+            days_late=late.days_late,
+            penalty_percent=late.penalty_percent,
+        )
+    except IntegrityError:
+        # The unique version constraint, should a writer ever skip the lock. Raised at
+        # once: the whole transaction rolls back, no query follows the error.
+        raise ServiceError(
+            "submission_conflict", "Another submission was saved at the same time; try again."
+        ) from None
     SubmissionFile.objects.bulk_create(
         [
             SubmissionFile(

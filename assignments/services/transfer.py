@@ -2,13 +2,14 @@
 
 Import reads `email,points[,excused]`. Every row is checked first and reported
 (`ok`, `unchanged`, `error`); a dry run stops there and writes nothing. A real run
-writes only when no row has an error, all in one transaction.
+writes only when no row has an error, all in one transaction; otherwise it is refused
+(`import_errors`, with the report).
 """
 
 import csv
 import io
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -16,8 +17,11 @@ from django.db import transaction
 from assignments.models import GradeItem, Score
 from assignments.selectors import gradebook_items, gradebook_learners, gradebook_rows
 from assignments.services.gradebook import points_clean, score_write
-from courses.models import Course
-from enrollments.models import Enrollment
+from lms.errors import ServiceError
+
+if TYPE_CHECKING:
+    from courses.models import Course
+    from enrollments.models import Enrollment
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
@@ -57,7 +61,7 @@ class ImportReport:
         }
 
 
-def seated_learners(course: Course) -> dict[str, Any]:
+def seated_learners(course: "Course") -> dict[str, Any]:
     """{lowercased email: user} of learners holding a seat."""
     return {e.user.email.lower(): e.user for e in gradebook_learners(course=course)}
 
@@ -84,8 +88,10 @@ def _read(content: bytes) -> list[dict[str, str]]:
 
 
 def grades_import(
-    *, item: GradeItem, content: bytes, by: Any, dry_run: bool = True, request: Any = None
+    *, item: GradeItem, content: bytes, by: Any, dry_run: bool = True
 ) -> ImportReport:
+    """Checks every row; writes them (not a dry run) only when none has an error, else
+    raises `import_errors` with the report."""
     if item.source == GradeItem.Source.QUIZ:
         raise ValidationError(
             {"item": ValidationError("Quiz scores come from the quiz.", "not_importable")}
@@ -129,8 +135,12 @@ def grades_import(
             line.status = "unchanged"
             continue
         planned.append((user, fields))
-    if dry_run or report.errors:
+    if dry_run:
         return report
+    if report.errors:
+        raise ServiceError(
+            "import_errors", "Some rows have errors; nothing was written.", report=report.as_dict()
+        )
     with transaction.atomic():
         for user, fields in sorted(planned, key=lambda p: p[0].pk):
             if "points" in fields:
@@ -141,7 +151,6 @@ def grades_import(
                 by=by,
                 action="assignments.score_imported",
                 reason="CSV import",
-                request=request,
                 **fields,
             )
     report.applied = True
@@ -154,7 +163,7 @@ def _cell(value: Any) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def gradebook_csv_rows(*, course: Course) -> Any:
+def gradebook_csv_rows(*, course: "Course") -> Any:
     """Header, then one row per seated learner: points per item, percent, letter."""
     items = list(gradebook_items(course=course))
     yield [
@@ -175,7 +184,7 @@ def gradebook_csv_rows(*, course: Course) -> Any:
         yield from _csv_chunk(course, chunk, items)
 
 
-def _csv_chunk(course: Course, chunk: list[Enrollment], items: list[GradeItem]) -> Any:
+def _csv_chunk(course: "Course", chunk: list["Enrollment"], items: list[GradeItem]) -> Any:
     for row in gradebook_rows(course=course, enrollments=chunk, items=items, staff=True):
         cells = []
         for item in items:

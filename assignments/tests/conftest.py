@@ -1,5 +1,5 @@
-"""Fixtures of the assignments tests: a published course with its team (owner,
-co-instructor, TA), two enrolled students, an outsider, another instructor and an admin;
+"""Fixtures of the assignments tests: the shared cast (lms.testing) as `people`, a
+published course with its team (owner, instructor, TA) and two enrolled students;
 submission files on a private local directory per test; Azurite for the Azure tests."""
 
 import logging
@@ -10,81 +10,28 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
 
-from accounts.models import User
-from accounts.tests.auth_helpers import client_for
-from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
-from courses.models import Course, CourseStaff
-from courses.tests.factories import CourseFactory, LessonFactory, ModuleFactory
-from enrollments.services import enrollment_create
+from assignments.tests.factories import LEARNERS
+from courses.models import Course
+from lms.testing import Cast, make_course
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
-ROLES = (
-    "anonymous",
-    "student",
-    "other_student",
-    "outsider",
-    "instructor",
-    "ta",
-    "other_instructor",
-    "admin",
-)
-__all__ = ["ROLES", "client_for"]
-
-
-@dataclass
-class People:
-    owner: User
-    instructor: User
-    ta: User
-    other_instructor: User
-    student: User
-    other_student: User
-    outsider: User
-    admin: User
-
-    def user(self, role: str) -> User | None:
-        return None if role == "anonymous" else getattr(self, role)
 
 
 @pytest.fixture
-def people(db: Any) -> People:
-    return People(
-        owner=InstructorFactory(),
-        instructor=InstructorFactory(),
-        ta=UserFactory(),
-        other_instructor=InstructorFactory(),
-        student=UserFactory(),
-        other_student=UserFactory(),
-        outsider=UserFactory(),
-        admin=AdminFactory(),
-    )
-
-
-def make_course(people: People | None = None, *, lessons: int = 2, **kwargs: Any) -> Course:
-    kwargs.setdefault("published", True)
-    course = CourseFactory(**kwargs)
-    if people is not None:
-        CourseStaff.objects.create(course=course, user=people.owner, role="owner")
-        CourseStaff.objects.create(course=course, user=people.instructor, role="instructor")
-        CourseStaff.objects.create(course=course, user=people.ta, role="ta")
-        enrollment_create(user=people.student, course=course)
-        enrollment_create(user=people.other_student, course=course)
-    module = ModuleFactory(course=course)
-    for _ in range(lessons):
-        LessonFactory(module=module)
-    return course
+def people(cast: Cast) -> Cast:
+    """The shared cast, under the name these tests have always used."""
+    return cast
 
 
 @pytest.fixture
-def course(people: People) -> Course:
-    return make_course(people)
+def course(people: Cast) -> Course:
+    return make_course(people, enroll=LEARNERS)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,9 @@ from assignments.models import Assignment
 from assignments.services import assignment_create
 from courses.models import Course
 
+# The cast's roles that make_course(people, enroll=LEARNERS) seats in the course.
+LEARNERS = ("student", "other_student")
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
 PNG_BYTES = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02" + b"\x00" * 40

@@ -9,13 +9,13 @@ from celery.contrib.testing.worker import start_worker
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from assignments.models import CourseGrade, GradeCategory
+from assignments.models import CourseGrade, Grade, GradeCategory
 from assignments.services import category_update, grade_submission, submission_create
-from assignments.tests.conftest import client_for, make_course
-from assignments.tests.factories import file_assignment, make_assignment, pdf
+from assignments.tests.factories import LEARNERS, RUBRIC, file_assignment, make_assignment, pdf
 from lms.celery import app as celery_app
 from lms.outbox.models import OutboxMessage
 from lms.outbox.tests.conftest import publishing_to, purge_queues, wait_until
+from lms.testing import client_for, make_course, unchanged
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def worker(transactional_db: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_weight_change_is_recomputed_by_the_worker_on_the_progress_queue(people, worker):
-    course = make_course(people)
+    course = make_course(people, enroll=LEARNERS)
     essays = make_assignment(course, title="Essay")
     labs = GradeCategory.objects.create(course=course, name="Labs", weight=Decimal("1"))
     lab = make_assignment(course, title="Lab", category=labs)
@@ -115,3 +115,27 @@ def test_feedback_file_is_downloadable_by_the_learner_once_released(people, cour
     assert download.status_code == 200
     assert download["Content-Disposition"].startswith('attachment; filename="notes.pdf"')
     assert client_for(people.other_student).get(link).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_rubric_grade_with_a_feedback_file_goes_as_one_multipart_form(people, course):
+    assignment = make_assignment(course, rubric=RUBRIC)
+    sub = submission_create(assignment=assignment, user=people.student, text="x")
+    url = f"/api/v1/submissions/{sub.pk}/grade/"
+    form = {
+        "rubric_selections.argument": "strong",  # DRF's form notation of a nested key
+        "rubric_selections.style": "good",
+        "feedback_file": pdf("notes.pdf"),
+        "release": "true",
+    }
+    response = client_for(people.owner).post(url, form, format="multipart")
+    assert response.status_code == 201, response.content
+    graded = response.json()["data"]
+    assert graded["rubric_selections"] == {"argument": "strong", "style": "good"}
+    assert graded["points"] == "100.00" and graded["feedback_file"]
+    with unchanged(sub, counts=(Grade,)):
+        unknown = client_for(people.owner).post(
+            url, {**form, "feedback_file": pdf("again.pdf"), "tone.x": "y"}, format="multipart"
+        )
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["attr"] == "tone.x"

@@ -14,8 +14,8 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from assignments.models import Submission, SubmissionFile
 from assignments.services.files import submission_storage
-from assignments.tests.conftest import client_for
 from assignments.tests.factories import EXE_BYTES, PDF_BYTES, PNG_BYTES, file_assignment, pdf
+from lms.testing import client_for
 
 pytestmark = pytest.mark.django_db
 

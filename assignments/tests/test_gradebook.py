@@ -2,12 +2,15 @@
 nothing), score adjustments, regrades with history and audit, quiz scores through the
 lms.grading signals, background recompute when weights change, lesson completion."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.tests.factories import UserFactory
 from assignments.models import CourseGrade, Grade, GradeItem, Score
@@ -17,13 +20,13 @@ from assignments.services import (
     grade_submission,
     submission_create,
 )
-from assignments.tests.conftest import client_for, make_course
-from assignments.tests.factories import RUBRIC, make_assignment
+from assignments.tests.factories import LEARNERS, RUBRIC, make_assignment
 from enrollments.models import LessonCompletion
 from enrollments.services import enrollment_create
 from lms.audit.models import AuditLog
 from lms.grading import grade_item_changed, score_changed
 from lms.outbox.models import OutboxMessage
+from lms.testing import client_for, make_course, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +48,7 @@ def _grade_everyone(course, users, assignments, by):
 def test_gradebook_list_runs_the_same_queries_for_5_and_50_learners(
     people, django_assert_num_queries
 ):
-    course = make_course(people)
+    course = make_course(people, enroll=LEARNERS)
     assignments = [make_assignment(course, title=f"A{i}") for i in range(3)]
     client = client_for(people.ta)
     url = f"/api/v1/courses/{course.slug}/gradebook/?page_size=100"
@@ -61,8 +64,11 @@ def test_gradebook_list_runs_the_same_queries_for_5_and_50_learners(
         response = client.get(url)
     rows = response.json()["data"]
     assert len(rows) == 50
-    assert len(response.json()["meta"]["items"]) == 3
     assert sum(1 for row in rows for cell in row["scores"].values() if cell) == 48 * 3
+    assert set(response.json()["meta"]) == {"count", "page_size", "next", "previous"}
+    columns = client.get(f"/api/v1/courses/{course.slug}/gradebook/items/").json()
+    assert [c["id"] for c in columns["data"]] == [int(k) for k in rows[0]["scores"]]
+    assert columns["meta"] == {"count": 3, "page_size": None, "next": None, "previous": None}
 
 
 def test_gradebook_pages_with_a_cursor(people, course):
@@ -121,8 +127,10 @@ def test_csv_import_dry_run_changes_nothing_and_reports_each_row(people, course)
     assert after == before
 
     # A real run with error rows writes nothing either.
-    refused = _import(client, course, item.pk, csv_text, dry_run=False)
+    with unchanged(*Score.objects.all(), counts=(Score, CourseGrade, AuditLog)):
+        refused = _import(client, course, item.pk, csv_text, dry_run=False)
     assert refused.status_code == 400
+    assert refused.json()["code"] == "import_errors"
     assert refused.json()["report"]["counts"]["error"] == 2
     assert Score.objects.get(user=people.student).points == Decimal("10")
 
@@ -148,7 +156,7 @@ def test_csv_import_bad_files_are_400(people, course):
         format="multipart",
     )
     assert binary.status_code == 400
-    other = make_course(people)
+    other = make_course(people, enroll=LEARNERS)
     foreign = GradeItem.objects.create(course=other, source="manual", title="x", points_possible=1)
     assert _import(client, course, foreign.pk, "email,points\n", True).status_code == 400
 
@@ -217,24 +225,33 @@ def test_grading_errors_are_problems(people, course):
     old = submission_create(assignment=assignment, user=people.student, text="v1")
     submission_create(assignment=assignment, user=people.student, text="v2")
     client = client_for(people.owner)
-    stale = client.post(f"/api/v1/submissions/{old.pk}/grade/", {"points": "5"})
-    assert stale.status_code == 409 and stale.json()["code"] == "not_latest"
+    with unchanged(old, counts=(Grade, Score, CourseGrade, AuditLog)):
+        stale = client.post(f"/api/v1/submissions/{old.pk}/grade/", {"points": "5"})
+    assert stale.status_code == 409
+    assert (stale.json()["code"], stale.json()["newest"]) == ("not_latest", 2)
     new = assignment.submissions.get(version=2)
     url = f"/api/v1/submissions/{new.pk}/grade/"
-    for body, attr in [
-        ({"points": "101"}, "points"),
-        ({"points": "-1"}, "points"),
-        ({"points": "NaN"}, "points"),
-        ({}, "points"),
-        ({"rubric_selections": {"argument": "strong"}}, "rubric_selections.style"),
-        ({"rubric_selections": {"argument": "nope", "style": "good"}}, None),
-        ({"points": "5", "rubric_selections": {"argument": "weak", "style": "poor"}}, "points"),
-    ]:
-        response = client.post(url, body, format="json")
+    for body, attr, code in [
+        ({"points": "101"}, "points", "out_of_range"),
+        ({"points": "-1"}, "points", "min_value"),
+        ({"points": "NaN"}, "points", "invalid"),
+        ({}, "points", "required"),
+        ({"rubric_selections": {"argument": "strong"}}, "rubric_selections.style", "required"),
+        ({"rubric_selections": {"argument": "nope", "style": "good"}},
+         "rubric_selections.argument", "does_not_exist"),
+        ({"rubric_selections": {"argument": "weak", "style": "poor", "tone": "x"}},
+         "rubric_selections.tone", "unknown_criterion"),
+        ({"points": "5", "rubric_selections": {"argument": "weak", "style": "poor"}},
+         "points", "both"),
+        ({"points": "5", "grade": "A"}, "grade", "unknown_field"),
+    ]:  # fmt: skip
+        with unchanged(new, counts=(Grade, Score, CourseGrade, AuditLog)):
+            response = client.post(url, body, format="json")
         assert response.status_code == 400, body
         assert response["Content-Type"] == "application/problem+json"
-        if attr:
-            assert response.json()["errors"][0]["attr"] == attr, body
+        error = response.json()["errors"][0]
+        assert (error["attr"], error["code"]) == (attr, code), body
+        assert error["pointer"] == "/" + attr.replace(".", "/")
     assert not Grade.objects.exists()
 
 
@@ -380,3 +397,29 @@ def test_assignment_and_submission_lists_run_the_same_queries_for_5_and_50(peopl
     assert len(large["assignments (staff)"][1]) == 50
     assert len(large["submissions (staff)"][1]) == 50
     assert all(row["grade"] for row in large["submissions (staff)"][1])
+
+
+def test_gradebook_datetimes_are_utc_with_z(people, course):
+    due = timezone.now().replace(microsecond=0) + timedelta(days=3)
+    assignment = make_assignment(course, due_at=due)
+    sub = submission_create(assignment=assignment, user=people.student, text="x")
+    grade_submission(submission=sub, by=people.owner, points=50, release=True)
+    stored = CourseGrade.objects.get(user=people.student)
+    learner = client_for(people.student)
+    mine = learner.get(f"/api/v1/courses/{course.slug}/gradebook/me/").json()["data"]
+    explained = learner.get(f"/api/v1/courses/{course.slug}/gradebook/me/explain/").json()
+    staff = client_for(people.ta).get(
+        f"/api/v1/courses/{course.slug}/gradebook/learners/{people.student.pk}/explain/"
+    )
+    shown = {
+        "me computed_at": (mine["computed_at"], stored.computed_at),
+        "me due_at": (mine["items"][0]["due_at"], due),
+        "explain computed_at": (explained["data"]["stored"]["computed_at"], stored.computed_at),
+        "staff explain computed_at": (
+            staff.json()["data"]["stored"]["computed_at"],
+            stored.computed_at,
+        ),
+    }
+    for name, (text, value) in shown.items():
+        assert text.endswith("Z"), name
+        assert parse_datetime(text) == value, name

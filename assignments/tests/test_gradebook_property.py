@@ -9,13 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from accounts.tests.auth_helpers import client_for
-from accounts.tests.factories import UserFactory
 from assignments.models import CourseGrade, GradeCategory, GradeItem, Score
 from assignments.services import category_create, manual_item_create, score_adjust
 from assignments.services.gradebook import letter_scheme_of
-from courses.tests.factories import CourseFactory
-from enrollments.services import enrollment_create
+from lms.testing import client_for, make_course
 
 pytestmark = pytest.mark.django_db
 
@@ -91,9 +88,8 @@ def reference_letter(percent, scheme) -> str:
 )
 @given(categories=st.lists(category_strategy, min_size=1, max_size=4))
 def test_stored_grade_equals_reference_and_explain(people, categories):
-    course = CourseFactory(published=True)
-    learner = UserFactory()
-    enrollment_create(user=learner, course=course)
+    course = make_course(people, lessons=0, enroll=("student",))  # a new course per example
+    learner = people.student
     staff = people.admin
     for index, spec in enumerate(categories):
         category = category_create(

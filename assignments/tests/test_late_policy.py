@@ -7,15 +7,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from assignments.services import (
-    SubmissionRefused,
-    extension_grant,
-    grade_submission,
-    submission_create,
-)
+from assignments.models import Submission
+from assignments.services import extension_grant, grade_submission, submission_create
 from assignments.tests.factories import make_assignment
 from enrollments.models import Enrollment
 from enrollments.services import enrollment_accommodations_set
+from lms.errors import ServiceError
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -75,11 +73,11 @@ def test_accept_policy_flags_without_penalty(people, course):
 
 def test_refuse_policy_refuses_late_work_and_stores_nothing(people, course):
     assignment = make_assignment(course, due_at=DUE, late_policy="refuse")
-    with pytest.raises(SubmissionRefused) as refused:
+    with unchanged(assignment, counts=(Submission,)), pytest.raises(ServiceError) as refused:
         submission_create(
             assignment=assignment, user=people.student, text="x", at=DUE + timedelta(minutes=1)
         )
-    assert refused.value.code == "late_refused"
+    assert (refused.value.code, refused.value.status) == ("late_refused", 403)
     assert not assignment.submissions.exists()
     ok = submission_create(assignment=assignment, user=people.student, text="x", at=DUE)
     assert not ok.is_late
@@ -95,7 +93,7 @@ def test_accommodation_shifts_the_due_date(people, course):
     assert sub.effective_due_at == DUE + timedelta(days=3)
     assert not sub.is_late
     # The other learner has no accommodation: refused at the same time.
-    with pytest.raises(SubmissionRefused):
+    with unchanged(counts=(Submission,)), pytest.raises(ServiceError):
         submission_create(
             assignment=assignment,
             user=people.other_student,
@@ -119,11 +117,11 @@ def test_extension_and_accommodation_add_up_and_shift_the_penalty(people, course
 def test_availability_window_moves_with_the_extension(people, course):
     until = DUE + timedelta(days=1)
     assignment = make_assignment(course, due_at=DUE, available_until=until)
-    with pytest.raises(SubmissionRefused) as closed:
+    with unchanged(counts=(Submission,)), pytest.raises(ServiceError) as closed:
         submission_create(
             assignment=assignment, user=people.student, text="x", at=until + timedelta(hours=1)
         )
-    assert closed.value.code == "closed"
+    assert closed.value.code == "assignment_closed"
     extension_grant(assignment=assignment, user=people.student, extra_days=2, by=people.owner)
     sub = submission_create(
         assignment=assignment, user=people.student, text="x", at=until + timedelta(hours=1)
@@ -133,13 +131,14 @@ def test_availability_window_moves_with_the_extension(people, course):
 
 def test_not_yet_available_and_resubmission_limit(people, course):
     later = make_assignment(course, available_from=timezone.now() + timedelta(days=1))
-    with pytest.raises(SubmissionRefused) as early:
+    with unchanged(counts=(Submission,)), pytest.raises(ServiceError) as early:
         submission_create(assignment=later, user=people.student, text="x")
-    assert early.value.code == "not_available"
+    assert early.value.code == "assignment_not_open"
+    assert early.value.extra == {"opens_at": later.available_from}
     once = make_assignment(course, max_resubmissions=1)
     first = submission_create(assignment=once, user=people.student, text="one")
     second = submission_create(assignment=once, user=people.student, text="two")
     assert (first.version, second.version) == (1, 2)
-    with pytest.raises(SubmissionRefused) as limit:
+    with unchanged(first, second, counts=(Submission,)), pytest.raises(ServiceError) as limit:
         submission_create(assignment=once, user=people.student, text="three")
     assert limit.value.code == "no_resubmissions"

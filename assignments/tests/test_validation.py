@@ -1,10 +1,22 @@
 """Bad input everywhere answers a clear 4xx problem and stores nothing."""
 
-import pytest
+from datetime import timedelta
 
-from assignments.models import Assignment, GradeCategory, Submission
-from assignments.tests.conftest import client_for
+import pytest
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from assignments.models import (
+    Assignment,
+    GradebookSettings,
+    GradeCategory,
+    GradeItem,
+    Score,
+    Submission,
+)
 from assignments.tests.factories import make_assignment
+from lms.audit.models import AuditLog
+from lms.testing import client_for, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -94,14 +106,81 @@ def test_submitted_text_is_sanitised(people, course):
         ("gradebook/scheme/", {"scheme": [["A", "ninety"], ["F", 0]]}),
         ("gradebook/scores/", {"item": 999999, "user": 1, "excused": True}),
         ("gradebook/items/", {"title": "x", "points_possible": "0", "category": 1}),
+        ("gradebook/categories/", {"name": "Labs", "weight": "1", "kind": "custom"}),
+        ("gradebook/scheme/", {"scheme": [["P", 50], ["F", 0]], "letters": 2}),
     ],
 )
 def test_gradebook_configuration_rejects_bad_input(people, course, path, body):
     make_assignment(course)  # makes the Assignments category
-    before = list(GradeCategory.objects.values_list("name", "weight"))
     client = client_for(people.owner)
     method = client.put if path.endswith("scheme/") else client.post
-    response = method(f"/api/v1/courses/{course.slug}/{path}", body, format="json")
+    tables = (GradeCategory, GradeItem, GradebookSettings, Score, AuditLog)
+    with unchanged(*GradeCategory.objects.all(), counts=tables):
+        response = method(f"/api/v1/courses/{course.slug}/{path}", body, format="json")
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == "application/problem+json"
-    assert list(GradeCategory.objects.values_list("name", "weight")) == before
+    assert all(error["pointer"].startswith("/") for error in response.json()["errors"])
+
+
+def test_an_unknown_field_is_refused_not_ignored(people, course):
+    # `published` is not the field's name (`is_published`): it used to be dropped silently.
+    response = client_for(people.owner).post(
+        f"/api/v1/courses/{course.slug}/assignments/",
+        {"title": "Essay", "points_possible": "10", "published": True},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "attr": "published",
+            "pointer": "/published",
+            "code": "unknown_field",
+            "detail": "This field is not accepted here.",
+        }
+    ]
+    assert not Assignment.objects.exists()
+
+
+def test_unknown_fields_inside_a_rubric_are_named(people, course):
+    rubric = [{"title": "c", "levels": [{"title": "ok", "points": "1", "score": "1"}]}]
+    response = client_for(people.owner).post(
+        f"/api/v1/courses/{course.slug}/assignments/",
+        {"title": "x", "rubric": rubric},
+        format="json",
+    )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["pointer"], error["code"]) == ("/rubric/0/levels/0/score", "unknown_field")
+    assert not Assignment.objects.exists()
+
+
+def test_a_multipart_hand_in_with_an_unknown_field_is_refused(people, course):
+    assignment = make_assignment(course)
+    with unchanged(assignment, counts=(Submission,)):
+        response = client_for(people.student).post(
+            f"/api/v1/assignments/{assignment.pk}/submissions/",
+            {"text": "mine", "comment": "hello"},
+            format="multipart",
+        )
+    assert response.status_code == 400
+    error = response.json()["errors"][0]
+    assert (error["attr"], error["code"]) == ("comment", "unknown_field")
+
+
+def test_refused_hand_ins_are_problems_with_their_code_and_change_nothing(people, course):
+    opens = timezone.now().replace(microsecond=0) + timedelta(days=1)
+    later = make_assignment(course, available_from=opens)
+    client = client_for(people.student)
+    with unchanged(later, counts=(Submission,)):
+        early = client.post(f"/api/v1/assignments/{later.pk}/submissions/", {"text": "x"})
+    assert early.status_code == 403
+    assert early["Content-Type"] == "application/problem+json"
+    body = early.json()
+    assert body["code"] == "assignment_not_open"
+    assert body["opens_at"].endswith("Z") and parse_datetime(body["opens_at"]) == opens
+
+    staff = client_for(people.ta)
+    open_now = make_assignment(course)
+    with unchanged(open_now, counts=(Submission,)):
+        not_learner = staff.post(f"/api/v1/assignments/{open_now.pk}/submissions/", {"text": "x"})
+    assert (not_learner.status_code, not_learner.json()["code"]) == (403, "not_enrolled")

@@ -1,7 +1,7 @@
 """Learner pages: a course's assignments, one assignment (hand in with upload progress,
 my submissions and their released grades) and my grades with their explanation."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,11 +13,14 @@ from assignments.models import Assignment
 from assignments.permissions import can_view_own_grades
 from assignments.services.calculation import explain
 from assignments.services.deadlines import deadline_for, shift_days_for
-from courses.models import Course
 from courses.selectors import course_get_visible
+from lms.errors import ServiceError
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 
-def _learner_course(request: HttpRequest, slug: str) -> Course:
+def _learner_course(request: HttpRequest, slug: str) -> "Course":
     course = course_get_visible(slug=slug, user=request.user)
     if not can_view_own_grades(request.user, course):
         raise Http404
@@ -40,7 +43,7 @@ def learner_assignments(request: HttpRequest, slug: str) -> HttpResponse:
 def _open_reason(assignment: Assignment, user: Any) -> str:
     try:
         services.submission_check_open(assignment=assignment, user=user)
-    except services.SubmissionRefused as refusal:
+    except ServiceError as refusal:
         return refusal.message
     return ""
 

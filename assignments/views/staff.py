@@ -5,7 +5,7 @@ A course or assignment the user may not see is a 404; a visible one they may not
 is a 403 (TAs grade but do not author).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -18,16 +18,18 @@ from django.urls import reverse
 
 from assignments import selectors, services
 from assignments.forms import AssignmentForm, add_service_errors
-from assignments.models import Assignment, Score
+from assignments.models import Assignment
 from assignments.permissions import can_grade, can_manage_assignments, can_view_gradebook
-from courses.models import Course
 from courses.selectors import course_get_visible
-from lms.audit.models import AuditLog
+from lms.errors import ServiceError
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 GRID_PAGE_SIZE = 50
 
 
-def _team_course(request: HttpRequest, slug: str) -> Course:
+def _team_course(request: HttpRequest, slug: str) -> "Course":
     course = course_get_visible(slug=slug, user=request.user)
     if not can_grade(request.user, course):
         raise Http404
@@ -104,19 +106,20 @@ def _selections(request: HttpRequest, assignment: Assignment) -> dict[str, str]:
 @login_required
 def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
     """One learner's newest submission at a time: files, text, rubric, feedback, release;
-    next/previous (keys j/k), save (Ctrl+Enter)."""
+    next/previous (keys j/k), save (Ctrl+Enter). Only the shown submission and its
+    neighbours' ids are read, whatever the size of the class."""
     assignment = selectors.assignment_get_visible(assignment_id=assignment_id, user=request.user)
     if not can_grade(request.user, assignment.course):
         raise Http404
-    submissions = list(selectors.submission_list(assignment=assignment, user=request.user))
+    learner = request.GET.get("learner") or request.POST.get("learner") or None
+    submission, position, total, previous_id, next_id = selectors.grading_queue_position(
+        assignment=assignment, user=request.user, learner_id=learner
+    )
     base = reverse("assignments:speed_grader", kwargs={"assignment_id": assignment.pk})
-    if not submissions:
+    if submission is None:
         return render(
             request, "assignments/speed_grader.html", {"assignment": assignment, "submission": None}
         )
-    learner = request.GET.get("learner") or request.POST.get("learner") or ""
-    index = next((i for i, sub in enumerate(submissions) if str(sub.user_id) == learner), 0)
-    submission = submissions[index]
     errors: list[str] = []
     status = 200
     if request.method == "POST":
@@ -130,20 +133,19 @@ def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 feedback_file=request.FILES.get("feedback_file"),
                 release=request.POST.get("release") == "on",
                 reason=request.POST.get("reason", ""),
-                request=request,
             )
         except ValidationError as error:
             errors = [str(m) for m in error.messages]
             status = 400
-        except services.AssignmentError as error:
+        except ServiceError as error:
             errors = [error.message]
             status = error.status
         else:
             messages.success(request, f"Grade saved for {submission.user.email}.")
-            target = submission
-            if request.POST.get("then") == "next" and index + 1 < len(submissions):
-                target = submissions[index + 1]
-            return redirect(f"{base}?learner={target.user_id}")
+            target = submission.user_id
+            if request.POST.get("then") == "next" and next_id is not None:
+                target = next_id
+            return redirect(f"{base}?learner={target}")
     grade = selectors.visible_grade(submission, request.user)
     chosen = grade.rubric_selections if grade else {}
     score = selectors.assignment_score(assignment=assignment, user_id=submission.user_id)
@@ -163,12 +165,10 @@ def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
                 }
                 for c in assignment.rubric
             ],
-            "position": index + 1,
-            "total": len(submissions),
-            "previous_url": f"{base}?learner={submissions[index - 1].user_id}" if index else "",
-            "next_url": f"{base}?learner={submissions[index + 1].user_id}"
-            if index + 1 < len(submissions)
-            else "",
+            "position": position,
+            "total": total,
+            "previous_url": f"{base}?learner={previous_id}" if previous_id is not None else "",
+            "next_url": f"{base}?learner={next_id}" if next_id is not None else "",
             "errors": errors,
             "score": score,
         },
@@ -217,12 +217,10 @@ def gradebook_grid(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def score_history(request: HttpRequest, score_id: int) -> HttpResponse:
     """Who changed this cell, from what to what, and why (the audit log)."""
-    score = Score.objects.select_related("item__course", "user").filter(pk=score_id).first()
+    score = selectors.score_get(score_id=score_id)
     if score is None or not can_view_gradebook(request.user, score.item.course):
         raise Http404
-    entries = AuditLog.objects.filter(
-        target_type=Score._meta.label_lower, target_id=str(score.pk)
-    ).order_by("-at", "-id")
+    entries = selectors.score_audit_entries(score=score)
     rows: list[dict[str, Any]] = [
         {
             "entry": entry,

@@ -1,14 +1,19 @@
-"""Input and output serializers of the courses API (one per direction and action)."""
+"""Input and output serializers of the courses API (one per direction and action).
+
+Inputs derive from lms.api.serializers (strict: a field the endpoint does not know is a
+400 naming it); outputs are read-only DRF serializers."""
 
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from courses.api.schema import CourseStaffRoleField
 from courses.models import Category, Course, CourseStaff, Lesson, Module, Tag
 from courses.permissions import can_view_lesson_content
 from courses.selectors import ORDERINGS, PRICE_CHOICES, SCOPES
+from lms.api import serializers as strict
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -35,7 +40,7 @@ class TagSerializer(serializers.ModelSerializer[Tag]):
         read_only_fields = fields
 
 
-class TagInputSerializer(serializers.Serializer[Any]):
+class TagInputSerializer(strict.Serializer):
     name = serializers.CharField(max_length=50)
     slug = serializers.SlugField(max_length=50, required=False)
 
@@ -61,7 +66,7 @@ class CategorySerializer(CategoryBriefSerializer):
         read_only_fields = fields
 
 
-class CategoryInputSerializer(serializers.Serializer[Any]):
+class CategoryInputSerializer(strict.Serializer):
     name = serializers.CharField(max_length=100)
     slug = serializers.SlugField(max_length=100, required=False)
     parent = serializers.SlugRelatedField(  # type: ignore[assignment]
@@ -163,7 +168,7 @@ class CourseDetailSerializer(CourseListSerializer):
         }
 
 
-class CourseInputSerializer(serializers.Serializer[Any]):
+class CourseInputSerializer(strict.Serializer):
     """Create (title required) and PATCH (everything optional)."""
 
     title = serializers.CharField(max_length=200)
@@ -212,14 +217,18 @@ class CourseInputSerializer(serializers.Serializer[Any]):
         return image
 
 
-class CourseDuplicateSerializer(serializers.Serializer[Any]):
+class CourseDuplicateSerializer(strict.Serializer):
     title = serializers.CharField(
         max_length=200, required=False, help_text='Default: the source title + " (copy)".'
     )
 
 
-class CourseQuerySerializer(serializers.Serializer[Any]):
+class CourseQuerySerializer(strict.Serializer):
     """Query parameters of the course list."""
+
+    # A read's query string: the paginator reads `page` and `page_size`, and parameters
+    # a client adds for itself (cache busters) change nothing, so they are not refused.
+    allow_unknown_fields = True
 
     scope = serializers.ChoiceField(
         choices=SCOPES,
@@ -266,12 +275,12 @@ class CourseStaffSerializer(serializers.ModelSerializer[CourseStaff]):
         read_only_fields = fields
 
 
-class CourseStaffAddSerializer(serializers.Serializer[Any]):
+class CourseStaffAddSerializer(strict.Serializer):
     email = serializers.EmailField(max_length=254)
     role = CourseStaffRoleField()
 
 
-class CourseStaffUpdateSerializer(serializers.Serializer[Any]):
+class CourseStaffUpdateSerializer(strict.Serializer):
     role = CourseStaffRoleField()
 
 
@@ -287,18 +296,18 @@ class ModuleSerializer(serializers.ModelSerializer[Module]):
         read_only_fields = fields
 
 
-class ModuleCreateSerializer(serializers.Serializer[Any]):
+class ModuleCreateSerializer(strict.Serializer):
     title = serializers.CharField(max_length=200)
     position = serializers.IntegerField(
         min_value=0, required=False, help_text="Insert here (later ones move); default: last."
     )
 
 
-class ModuleUpdateSerializer(serializers.Serializer[Any]):
+class ModuleUpdateSerializer(strict.Serializer):
     title = serializers.CharField(max_length=200)
 
 
-class ReorderSerializer(serializers.Serializer[Any]):
+class ReorderSerializer(strict.Serializer):
     position = serializers.IntegerField(min_value=0, help_text="New 0-based position.")
 
 
@@ -315,6 +324,20 @@ class LessonReorderSerializer(ReorderSerializer):
             self.fields["module"].queryset = Module.objects.filter(course_id=course.pk)  # type: ignore[attr-defined]
 
 
+class LessonQuerySerializer(strict.Serializer):
+    """Query parameters of the lesson list."""
+
+    allow_unknown_fields = True  # a read's query string (see CourseQuerySerializer)
+    module = serializers.IntegerField(
+        min_value=1, required=False, help_text="Only the lessons of this module."
+    )
+
+
+ACTIVITY_ID_HELP = (
+    "For a lesson of kind `quiz` the id of its quiz (`/api/v1/quizzes/{id}/`), for kind "
+    "`assignment` the id of its assignment (`/api/v1/assignments/{id}/`); null for other "
+    "kinds and while no activity is attached."
+)
 CONTENT_FIELDS = ("body", "body_html", "video_url", "file", "link_url")
 
 
@@ -323,6 +346,7 @@ class LessonSerializer(serializers.ModelSerializer[Lesson]):
     content: neither on the team, nor a learner, and the lesson is not a preview."""
 
     content_locked = serializers.SerializerMethodField()
+    activity_id = serializers.SerializerMethodField(help_text=ACTIVITY_ID_HELP)
 
     class Meta:
         model = Lesson
@@ -332,6 +356,7 @@ class LessonSerializer(serializers.ModelSerializer[Lesson]):
             "title",
             "position",
             "kind",
+            "activity_id",
             "content_locked",
             "body",
             "body_html",
@@ -363,6 +388,11 @@ class LessonSerializer(serializers.ModelSerializer[Lesson]):
     def get_content_locked(self, lesson: Lesson) -> bool:
         return self._locked(lesson)
 
+    @extend_schema_field({"type": "integer", "nullable": True})
+    def get_activity_id(self, lesson: Lesson) -> int | None:
+        # Set for a whole list at once by courses.selectors.with_activity_ids.
+        return getattr(lesson, "activity_id", None)
+
     def to_representation(self, instance: Lesson) -> dict[str, Any]:
         data = super().to_representation(instance)
         if data["content_locked"]:
@@ -371,7 +401,7 @@ class LessonSerializer(serializers.ModelSerializer[Lesson]):
         return data
 
 
-class _LessonFieldsSerializer(serializers.Serializer[Any]):
+class _LessonFieldsSerializer(strict.Serializer):
     kind = serializers.ChoiceField(choices=Lesson.Kind.choices, required=False)
     body = serializers.CharField(
         required=False, allow_blank=True, trim_whitespace=False, help_text="Markdown."
@@ -426,6 +456,7 @@ class OutlineLessonSerializer(serializers.Serializer[Any]):
     title = serializers.CharField()
     position = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Lesson.Kind.choices)
+    activity_id = serializers.IntegerField(allow_null=True, help_text=ACTIVITY_ID_HELP)
     duration_minutes = serializers.IntegerField()
     is_preview = serializers.BooleanField()
     required_for_completion = serializers.BooleanField()
@@ -433,7 +464,9 @@ class OutlineLessonSerializer(serializers.Serializer[Any]):
     release_after_days = serializers.IntegerField(allow_null=True)
     requires_prerequisites = serializers.BooleanField()
     state = serializers.JSONField(
-        allow_null=True, help_text="The learner's state of this lesson (enrollments); or null."
+        allow_null=True,
+        help_text="The signed-in learner's progress and access for this lesson; null for "
+        "anyone without a seat in the course.",
     )
 
 

@@ -1,9 +1,9 @@
 """Every write of the courses app. Import from here: `from courses.services import ...`.
 
 Services take keyword-only arguments, validate (Django ValidationError with field names
-and codes -> 400; CourseConflict with a code -> 409), write in one transaction, audit what
-matters and bump the cache versions. They check invariants, not permissions: callers ask
-`courses.permissions` first.
+and codes -> 400; `lms.errors.ServiceError` with a code declared in courses/errors.py),
+write in one transaction, audit what matters and bump the cache versions. They check
+invariants, not permissions: callers ask `courses.permissions` first.
 """
 
 from courses.services.courses import (
@@ -17,10 +17,10 @@ from courses.services.courses import (
     course_publish_problems,
     course_update,
 )
-from courses.services.errors import CourseConflict
 from courses.services.staff import course_staff_add, course_staff_change_role, course_staff_remove
 from courses.services.structure import (
     LESSON_FIELDS,
+    lesson_activity_changed,
     lesson_create,
     lesson_delete,
     lesson_move,
@@ -43,7 +43,6 @@ from courses.services.transfer import course_export, course_import
 __all__ = [
     "COURSE_FIELDS",
     "LESSON_FIELDS",
-    "CourseConflict",
     "category_create",
     "category_delete",
     "category_update",
@@ -60,6 +59,7 @@ __all__ = [
     "course_staff_change_role",
     "course_staff_remove",
     "course_update",
+    "lesson_activity_changed",
     "lesson_create",
     "lesson_delete",
     "lesson_move",

@@ -1,7 +1,9 @@
 """Course life cycle: create, update, delete, publish, archive, duplicate."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -9,7 +11,6 @@ from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from accounts.models import User
 from courses.cache import course_cache_bump
 from courses.markdown import render_markdown, strip_markup
 from courses.models import Course, CourseStaff, Lesson, Module, Tag
@@ -20,9 +21,12 @@ from courses.services.common import (
     save_with_unique_slug,
     search_vector_refresh,
 )
-from courses.services.errors import CourseConflict
 from lms.audit.services import audit_diff, audit_log_record
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # What course_create / course_update accept. Status, dates of publishing, the enrollment
 # counter and the rendered HTML change only through their own services.
@@ -140,21 +144,20 @@ def course_update(*, course: Course, by: User | None = None, **fields: Any) -> C
 
 
 @transaction.atomic
-def course_delete(*, course: Course, by: User | None, request: Any = None) -> None:
+def course_delete(*, course: Course, by: User | None) -> None:
     """Only drafts without learners: a course anyone could have seen is archived instead."""
     course = lock_course(course.pk)
     if course.status != Course.Status.DRAFT:
-        raise CourseConflict(
+        raise ServiceError(
             "course_not_draft", "Only draft courses can be deleted; archive this one instead."
         )
     if course.enrollment_count > 0:
-        raise CourseConflict("course_has_learners", "This course has learners.")
+        raise ServiceError("course_has_learners", "This course has learners.")
     audit_log_record(
         actor=by,
         action="course.deleted",
         target=course,
         changes={"slug": [course.slug, None]},
-        request=request,
     )
     course_id = course.pk
     course.delete()
@@ -185,7 +188,7 @@ def course_publish_problems(course: Course) -> dict[str, list[ValidationError]]:
 
 
 def _transition(
-    *, course: Course, by: User | None, request: Any, action: str, status: str, **extra: Any
+    *, course: Course, by: User | None, action: str, status: str, **extra: Any
 ) -> Course:
     before = {"status": course.status}
     course.status = status
@@ -198,7 +201,6 @@ def _transition(
         action=action,
         target=course,
         changes=audit_diff(before=before, after={"status": course.status}),
-        request=request,
     )
     outbox_publish(topic=action, payload={"course_id": course.pk, "slug": course.slug})
     course_cache_bump(course.pk)
@@ -206,21 +208,20 @@ def _transition(
 
 
 @transaction.atomic
-def course_publish(*, course: Course, by: User | None, request: Any = None) -> Course:
+def course_publish(*, course: Course, by: User | None) -> Course:
     """Draft (or archived) -> published, if `course_publish_problems` finds nothing.
 
-    Raises ValidationError (400, per field) or CourseConflict `already_published`.
+    Raises ValidationError (400, per field) or ServiceError `already_published`.
     Publishes the outbox event `course.published` ({course_id, slug})."""
     course = lock_course(course.pk)
     if course.status == Course.Status.PUBLISHED:
-        raise CourseConflict("already_published", "The course is already published.")
+        raise ServiceError("already_published", "The course is already published.")
     problems = course_publish_problems(course)
     if problems:
         raise ValidationError(problems)
     return _transition(
         course=course,
         by=by,
-        request=request,
         action="course.published",
         status=Course.Status.PUBLISHED,
         published_at=course.published_at or timezone.now(),
@@ -229,16 +230,15 @@ def course_publish(*, course: Course, by: User | None, request: Any = None) -> C
 
 
 @transaction.atomic
-def course_archive(*, course: Course, by: User | None, request: Any = None) -> Course:
+def course_archive(*, course: Course, by: User | None) -> Course:
     """Published -> archived: off the catalogue, no new enrollments (the enrollments app
     checks the status), enrolled learners keep access. Event `course.archived`."""
     course = lock_course(course.pk)
     if course.status != Course.Status.PUBLISHED:
-        raise CourseConflict("not_published", "Only a published course can be archived.")
+        raise ServiceError("not_published", "Only a published course can be archived.")
     return _transition(
         course=course,
         by=by,
-        request=request,
         action="course.archived",
         status=Course.Status.ARCHIVED,
         archived_at=timezone.now(),
@@ -282,9 +282,7 @@ _COPIED_LESSON_FIELDS = (
 
 
 @transaction.atomic
-def course_duplicate(
-    *, course: Course, by: User, title: str | None = None, request: Any = None
-) -> Course:
+def course_duplicate(*, course: Course, by: User, title: str | None = None) -> Course:
     """A deep copy as a new draft: details, tags, modules and lessons (same positions).
 
     `by` is the copy's only owner (the source's team is not copied); the copy gets a new
@@ -319,7 +317,6 @@ def course_duplicate(
         action="course.duplicated",
         target=copy,
         changes={"source": [None, source.slug]},
-        request=request,
     )
     course_cache_bump(copy.pk)
     return copy

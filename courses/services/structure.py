@@ -15,10 +15,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from courses.cache import course_cache_bump
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from courses.services.common import clean_title, course_touch, field_error, lock_course
-from courses.services.errors import CourseConflict
+from lms.errors import ServiceError
 
 LESSON_FIELDS = frozenset(
     {
@@ -65,7 +66,7 @@ def _ensure_lessons_remain(course: Course) -> None:
         course.status == Course.Status.PUBLISHED
         and not Lesson.objects.filter(module__course_id=course.pk).exists()
     ):
-        raise CourseConflict(
+        raise ServiceError(
             "published_course_needs_lessons",
             "A published course keeps at least one lesson; archive it instead.",
         )
@@ -251,3 +252,11 @@ def lesson_move(*, lesson: Lesson, position: int, module: Module | None = None) 
     current.refresh_from_db()
     course_touch(course_id)
     return current
+
+
+def lesson_activity_changed(*, course_id: int) -> None:
+    """For the apps that own lesson activities (quizzes, assignments): one of the course's
+    activities was linked to a lesson, unlinked, published or unpublished, or deleted.
+    Lessons and outlines carry `activity_id` (courses.selectors.lesson_activity_ids), so
+    the course's cached outline is read afresh; catalogue pages do not show it."""
+    course_cache_bump(course_id, catalogue=False)

@@ -10,7 +10,7 @@ from courses.cache import catalogue_cache_bump, course_cache_bump
 from courses.markdown import strip_markup
 from courses.models import Category, Course, Tag
 from courses.services.common import field_error
-from courses.services.errors import CourseConflict
+from lms.errors import ServiceError
 
 
 def _name_and_slug(name: str, slug: str | None, *, max_length: int) -> tuple[str, str]:
@@ -79,7 +79,7 @@ def category_delete(*, category: Category) -> None:
     try:
         category.delete()
     except ProtectedError as exc:
-        raise CourseConflict(
+        raise ServiceError(
             "category_has_children", "Delete or move the subcategories first."
         ) from exc
     _bump_courses(affected)

@@ -2,20 +2,24 @@
 import_course). Imports go through the same services as the API, so titles are cleaned,
 Markdown is rendered afresh (exported HTML is never trusted) and positions are dense."""
 
+from __future__ import annotations
+
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.dateparse import parse_datetime
 
-from accounts.models import User
 from courses.models import Category, Course, Module, Tag
 from courses.services.common import slug_candidates
 from courses.services.courses import course_create
 from courses.services.structure import lesson_create, module_create
 from lms.audit.services import audit_log_record
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 EXPORT_FORMAT = "lms-course"
 EXPORT_VERSION = 1

@@ -5,7 +5,7 @@ from django.core.cache import cache
 
 from accounts.tests.factories import InstructorFactory
 from courses import services
-from courses.models import Course, CourseStaff
+from courses.models import Course, CourseStaff, Lesson
 from courses.tests.factories import (
     CategoryFactory,
     CourseFactory,
@@ -112,12 +112,55 @@ def test_ordering(as_user):
     assert client.get("/api/v1/courses/", {"ordering": "random"}).status_code == 400
 
 
-def test_pagination_meta(as_user):
+def test_pagination_meta(team, as_user):
     for _ in range(3):
         CourseFactory(published=True)
-    body = as_user(None).get("/api/v1/courses/", {"page_size": 2}).json()
-    assert body["meta"]["count"] == 3 and len(body["data"]) == 2
-    assert body["meta"]["next"].endswith("page=2&page_size=2")
+    client = as_user(None)
+    for _ in range(2):  # computed, then the cached page: the same one list meta
+        body = client.get("/api/v1/courses/", {"page_size": 2}).json()
+        assert len(body["data"]) == 2
+        assert body["meta"] == {
+            "count": 3,
+            "page_size": 2,
+            "next": "http://testserver/api/v1/courses/?page=2&page_size=2",
+            "previous": None,
+        }
+    everything = as_user(team.admin).get(
+        "/api/v1/courses/", {"scope": "all", "page": 2, "page_size": 2}
+    )
+    assert everything.json()["meta"] == {
+        "count": 3,
+        "page_size": 2,
+        "next": None,
+        "previous": "http://testserver/api/v1/courses/?page_size=2&scope=all",
+    }
+
+
+def test_bounded_lists_carry_the_one_meta(team, make_course, as_user):
+    course = make_course(published=True)
+    client = as_user(team.owner)
+    for path in (f"courses/{course.slug}/lessons/", f"courses/{course.slug}/modules/",
+                 f"courses/{course.slug}/staff/", "categories/", "tags/"):  # fmt: skip
+        body = client.get(f"/api/v1/{path}").json()
+        assert body["meta"] == {
+            "count": len(body["data"]),
+            "page_size": None,
+            "next": None,
+            "previous": None,
+        }, path
+
+
+def test_datetimes_end_in_z(team, make_course, as_user):
+    course = make_course(published=True)
+    Lesson.objects.filter(module__course=course).update(release_at="2031-01-02T03:04:05Z")
+    reader = as_user(None)
+    detail = reader.get(f"/api/v1/courses/{course.slug}/").json()["data"]
+    outline = reader.get(f"/api/v1/courses/{course.slug}/outline/").json()["data"]
+    lessons = reader.get(f"/api/v1/courses/{course.slug}/lessons/").json()["data"]
+    stamps = [detail["published_at"], detail["created_at"], detail["updated_at"]]
+    stamps += [lesson["release_at"] for m in outline["modules"] for lesson in m["lessons"]]
+    stamps += [lesson["release_at"] for lesson in lessons] + [lessons[0]["created_at"]]
+    assert stamps and all(stamp.endswith("Z") for stamp in stamps), stamps
 
 
 def _search_fixture() -> None:

@@ -11,6 +11,7 @@ from courses.models import Course, CourseStaff, Lesson, Module
 from courses.tests.factories import CategoryFactory, LessonFactory, ModuleFactory, TagFactory
 from lms.audit.models import AuditLog
 from lms.outbox.models import OutboxMessage
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,38 @@ def test_validation_errors_are_problems_with_attrs(body, errors, team, as_user):
     assert not Course.objects.exists()
 
 
+def problem_code(response, status: int) -> str:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    return response.json()["code"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", "", {"title": "T", "published": True}, "published"),
+        ("patch", "{slug}/", {"status": "published"}, "status"),
+        ("post", "{slug}/publish/", {"force": True}, "force"),
+        ("post", "{slug}/archive/", {"now": True}, "now"),
+        ("post", "{slug}/duplicate/", {"title": "Copy", "slug": "copy"}, "slug"),
+    ],
+)
+def test_unknown_fields_are_refused_by_name(method, path, body, field, team, make_course, as_user):
+    course = make_course(published=path.endswith("archive/"))
+    url = "/api/v1/courses/" + path.format(slug=course.slug)
+    with unchanged(course, counts=(Course, AuditLog)):
+        response = getattr(as_user(team.owner), method)(url, body, format="json")
+    assert problem_code(response, 400) == "validation_error"
+    assert response.json()["errors"] == [
+        {
+            "attr": field,
+            "pointer": f"/{field}",
+            "code": "unknown_field",
+            "detail": "This field is not accepted here.",
+        }
+    ]
+
+
 def test_update_rerenders_and_keeps_other_fields(team, make_course, as_user):
     course = make_course(price_amount=100)
     response = as_user(team.instructor).patch(
@@ -170,11 +203,14 @@ def test_publish_archive_republish(team, make_course, as_user):
     assert published.json()["data"]["status"] == "published"
     first_published_at = published.json()["data"]["published_at"]
     assert first_published_at
-    again = client.post(f"/api/v1/courses/{course.slug}/publish/")
-    assert again.status_code == 409 and again.json()["code"] == "already_published"
+    with unchanged(course, counts=(AuditLog, OutboxMessage)):
+        again = client.post(f"/api/v1/courses/{course.slug}/publish/")
+    assert problem_code(again, 409) == "already_published"
     archived = client.post(f"/api/v1/courses/{course.slug}/archive/")
     assert archived.json()["data"]["status"] == "archived"
-    assert client.post(f"/api/v1/courses/{course.slug}/archive/").json()["code"] == "not_published"
+    with unchanged(course, counts=(AuditLog, OutboxMessage)):
+        again = client.post(f"/api/v1/courses/{course.slug}/archive/")
+    assert problem_code(again, 409) == "not_published"
     # Archived: off the catalogue, still reachable by its slug (enrolled learners keep access).
     anonymous = as_user(None)
     assert anonymous.get("/api/v1/courses/").json()["meta"]["count"] == 0
@@ -199,10 +235,12 @@ def test_published_course_keeps_a_lesson(team, make_course, as_user):
     course = make_course(published=True)
     lesson = Lesson.objects.get(module__course=course)
     client = as_user(team.owner)
-    response = client.delete(f"/api/v1/courses/{course.slug}/lessons/{lesson.pk}/")
-    assert response.status_code == 409
-    assert response.json()["code"] == "published_course_needs_lessons"
-    assert Lesson.objects.filter(pk=lesson.pk).exists()
+    with unchanged(course, lesson, counts=(Module, Lesson)):
+        response = client.delete(f"/api/v1/courses/{course.slug}/lessons/{lesson.pk}/")
+    assert problem_code(response, 409) == "published_course_needs_lessons"
+    with unchanged(course, counts=(Module, Lesson)):
+        response = client.delete(f"/api/v1/courses/{course.slug}/modules/{lesson.module_id}/")
+    assert problem_code(response, 409) == "published_course_needs_lessons"
 
 
 def test_delete_only_drafts_without_learners(team, make_course, as_user):
@@ -210,7 +248,13 @@ def test_delete_only_drafts_without_learners(team, make_course, as_user):
     draft = make_course()
     busy = make_course()
     Course.objects.filter(pk=busy.pk).update(enrollment_count=1)
-    assert client.delete(f"/api/v1/courses/{busy.slug}/").json()["code"] == "course_has_learners"
+    with unchanged(busy, counts=(Course, Module, Lesson, CourseStaff, AuditLog)):
+        refused = client.delete(f"/api/v1/courses/{busy.slug}/")
+    assert problem_code(refused, 409) == "course_has_learners"
+    published = make_course(published=True)
+    with unchanged(published, counts=(Course, Module, Lesson, CourseStaff, AuditLog)):
+        refused = client.delete(f"/api/v1/courses/{published.slug}/")
+    assert problem_code(refused, 409) == "course_not_draft"
     assert client.delete(f"/api/v1/courses/{draft.slug}/").status_code == 204
     assert not Course.objects.filter(pk=draft.pk).exists()
     assert not Module.objects.filter(course_id=draft.pk).exists()
@@ -281,9 +325,11 @@ def test_team_changes(team, make_course, as_user):
     members = client.get(base).json()["data"]
     assert len(members) == 5
     owner = CourseStaff.objects.get(course=course, user=team.owner)
-    demote = client.patch(f"{base}{owner.pk}/", {"role": "instructor"})
-    assert demote.status_code == 409 and demote.json()["code"] == "last_owner"
-    assert client.delete(f"{base}{owner.pk}/").json()["code"] == "last_owner"
+    with unchanged(owner, counts=(CourseStaff, AuditLog)):
+        demote = client.patch(f"{base}{owner.pk}/", {"role": "instructor"})
+        remove = client.delete(f"{base}{owner.pk}/")
+    assert problem_code(demote, 409) == "last_owner"
+    assert problem_code(remove, 409) == "last_owner"
     new_member = CourseStaff.objects.get(course=course, user=newcomer)
     assert client.patch(f"{base}{new_member.pk}/", {"role": "owner"}).status_code == 200
     assert client.delete(f"{base}{owner.pk}/").status_code == 204  # another owner remains

@@ -13,6 +13,7 @@ from courses import services
 from courses.models import Lesson, Module
 from courses.permissions import register_learner_check
 from courses.tests.factories import CourseFactory, LessonFactory, ModuleFactory
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -87,6 +88,7 @@ def test_lessons_crud_reorder_and_move_between_modules(course, team, as_user):
     assert [item["title"] for item in listed] == ["a1", "a0", "a2"]
     only_b = client.get(base, {"module": module_b.pk}).json()["data"]
     assert [item["title"] for item in only_b] == ["a2"]
+    assert errors(client.get(base, {"module": "b"})) == {"module": "invalid"}
     assert_dense(course)
 
 
@@ -96,6 +98,7 @@ def test_foreign_module_and_lesson_ids_are_404(course, team, make_course, as_use
     foreign_lesson = Lesson.objects.get(module__course=other)
     client = as_user(team.owner)
     slug = course.slug
+    before = (course, other, foreign_module, foreign_lesson)
     for method, path in [
         ("get", f"modules/{foreign_module.pk}/"),
         ("patch", f"modules/{foreign_module.pk}/"),
@@ -107,9 +110,10 @@ def test_foreign_module_and_lesson_ids_are_404(course, team, make_course, as_use
         ("post", f"lessons/{foreign_lesson.pk}/reorder/"),
         ("get", "lessons/not-a-number/"),
     ]:
-        response = getattr(client, method)(
-            f"/api/v1/courses/{slug}/{path}", {"title": "x", "position": 0}
-        )
+        with unchanged(*before, counts=(Module, Lesson)):
+            response = getattr(client, method)(
+                f"/api/v1/courses/{slug}/{path}", {"title": "x", "position": 0}
+            )
         assert response.status_code == 404, (method, path)
     # A foreign module in a body is a validation error, not a way in.
     lesson = Lesson.objects.get(module__course=course)
@@ -217,6 +221,55 @@ def test_lesson_content_is_locked_for_outsiders(team, make_course, as_user):
         assert other.json()["data"]["content_locked"] is True
     finally:
         permissions._learner_checks.remove(enrolled)
+
+
+def test_quiz_and_assignment_lessons_carry_their_activity_id(
+    team, make_course, as_user, django_assert_num_queries
+):
+    """Through the quizzes and assignments APIs: attaching an activity to a lesson shows
+    its id on the lesson and in the (cached) outline; detaching it clears it."""
+    course = make_course(published=True)
+    module = Module.objects.get(course=course)
+    text = Lesson.objects.get(module=module)
+    owner = as_user(team.owner)
+    base = f"/api/v1/courses/{course.slug}/"
+    quiz_lesson, work_lesson = (
+        owner.post(f"{base}lessons/", {"module": module.pk, "title": kind, "kind": kind}).json()[
+            "data"
+        ]["id"]
+        for kind in ("quiz", "assignment")
+    )
+    reader = as_user(None)
+
+    def outline_ids() -> dict[int, int | None]:
+        data = reader.get(f"{base}outline/").json()["data"]
+        return {item["id"]: item["activity_id"] for m in data["modules"] for item in m["lessons"]}
+
+    assert outline_ids() == {text.pk: None, quiz_lesson: None, work_lesson: None}  # now cached
+
+    quiz = owner.post(f"{base}quizzes/", {"title": "Check", "lesson": quiz_lesson}, format="json")
+    assert quiz.status_code == 201, quiz.content
+    quiz_id = quiz.json()["data"]["id"]
+    work = owner.post(f"{base}assignments/", {"title": "Essay", "lesson": work_lesson})
+    assert work.status_code == 201, work.content
+    work_id = work.json()["data"]["id"]
+
+    assert outline_ids() == {text.pk: None, quiz_lesson: quiz_id, work_lesson: work_id}
+    # auth, course with role, lessons, then one query per activity kind present
+    with django_assert_num_queries(5):
+        listed = owner.get(f"{base}lessons/").json()["data"]
+    assert {item["id"]: item["activity_id"] for item in listed} == {
+        text.pk: None,
+        quiz_lesson: quiz_id,
+        work_lesson: work_id,
+    }
+    lesson = reader.get(f"{base}lessons/{quiz_lesson}/").json()["data"]
+    assert (lesson["kind"], lesson["activity_id"]) == ("quiz", quiz_id)
+
+    detached = owner.patch(f"/api/v1/quizzes/{quiz_id}/", {"lesson": None}, format="json")
+    assert detached.status_code == 200, detached.content
+    assert owner.delete(f"/api/v1/assignments/{work_id}/").status_code == 204
+    assert outline_ids() == {text.pk: None, quiz_lesson: None, work_lesson: None}
 
 
 def errors(response) -> dict[str, str]:

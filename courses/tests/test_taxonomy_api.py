@@ -4,6 +4,7 @@ import pytest
 
 from courses.models import Category, Tag
 from courses.tests.factories import CategoryFactory, CourseFactory, TagFactory
+from lms.testing import unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -37,8 +38,12 @@ def test_two_levels_only(team, as_user):
     assert moved.status_code == 400 and moved.json()["errors"][0]["code"] == "has_children"
     taken = client.post("/api/v1/categories/", {"name": "Science"})
     assert taken.json()["errors"][0]["code"] == "slug_taken"
-    refused = client.delete("/api/v1/categories/science/")
+    with unchanged(Category.objects.get(slug="science"), counts=(Category,)):
+        refused = client.delete("/api/v1/categories/science/")
     assert refused.status_code == 409 and refused.json()["code"] == "category_has_children"
+    unknown = client.post("/api/v1/tags/", {"name": "Go", "colour": "blue"})
+    assert unknown.status_code == 400 and unknown.json()["errors"][0]["attr"] == "colour"
+    assert not Tag.objects.filter(slug="go").exists()
     assert client.delete("/api/v1/categories/physics/").status_code == 204
     assert client.delete("/api/v1/categories/science/").status_code == 204
 

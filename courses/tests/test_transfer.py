@@ -106,7 +106,7 @@ def test_import_rejects_bad_input(tmp_path):
     path.write_text(json.dumps({"format": "something-else"}))
     with pytest.raises(CommandError, match="Not an lms-course"):
         call_command("import_course", str(path), owner=owner.email)
-    with pytest.raises(CommandError, match="No user"):
+    with pytest.raises(CommandError, match="No active user"):
         call_command("import_course", str(path), owner="nobody@example.test")
     with pytest.raises(CommandError, match="No course"):
         call_command("export_course", "missing")

@@ -7,12 +7,14 @@ the serializers in serializers.py stay the schema (drf-spectacular) and
 enrollments/tests/test_plain.py checks that both give equal output.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rest_framework import serializers
 
-from courses.models import Lesson
 from enrollments.models import Enrollment
+
+if TYPE_CHECKING:
+    from courses.models import Lesson
 
 # DRF's own field instances: the same timezone handling and decimal formatting as the
 # serializers, with none of their per-call construction.
@@ -81,7 +83,7 @@ def roster_entry_data(enrollment: Enrollment) -> dict[str, Any]:
     }
 
 
-def lesson_content_data(lesson: Lesson, completed: bool | None, request: Any) -> dict[str, Any]:
+def lesson_content_data(lesson: "Lesson", completed: bool | None, request: Any) -> dict[str, Any]:
     """As LessonContentSerializer (module and course loaded: select_related)."""
     return {
         "id": lesson.pk,

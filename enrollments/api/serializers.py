@@ -1,4 +1,4 @@
-"""Input and output serializers of the enrollments API."""
+"""Input and output serializers of the enrollments API (strict input: lms.api.serializers)."""
 
 from decimal import Decimal
 from typing import Any
@@ -6,41 +6,41 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from courses.models import Course, Lesson
+from courses.selectors import LessonKind
 from enrollments.models import Enrollment, LessonProgress
+from enrollments.services.enrollment import BULK_MAX_BYTES
+from lms.api.serializers import ModelSerializer, Serializer
 
 STATUS_HELP = "One of: " + ", ".join(Enrollment.Status.values) + "."
 
 
-class CourseBriefSerializer(serializers.ModelSerializer[Course]):
-    # Plain strings: a second `status` enum would collide with the courses schema's.
+class CourseBriefSerializer(Serializer):
+    id = serializers.IntegerField(read_only=True)
+    slug = serializers.SlugField(read_only=True)
+    title = serializers.CharField(read_only=True)
+    # A plain string: a second `status` enum would collide with the courses schema's.
     status = serializers.CharField(read_only=True, help_text="draft, published, archived.")
 
-    class Meta:
-        model = Course
-        fields = ["id", "slug", "title", "status"]
-        read_only_fields = fields
 
-
-class ProgressSerializer(serializers.Serializer[Any]):
+class ProgressSerializer(Serializer):
     completed = serializers.IntegerField(source="completed_count")
     total = serializers.IntegerField(source="required_total")
     percent = serializers.IntegerField()
 
 
-class NextLessonSerializer(serializers.Serializer[Any]):
+class NextLessonSerializer(Serializer):
     id = serializers.IntegerField()
     title = serializers.CharField()
     kind = serializers.CharField()
 
 
-class AccommodationsSerializer(serializers.ModelSerializer[Enrollment]):
+class AccommodationsSerializer(ModelSerializer):
     class Meta:
         model = Enrollment
         fields = ["time_multiplier", "extra_attempts", "deadline_extension_days"]
 
 
-class AccommodationsInputSerializer(serializers.Serializer[Any]):
+class AccommodationsInputSerializer(Serializer):
     time_multiplier = serializers.DecimalField(
         max_digits=4,
         decimal_places=2,
@@ -52,7 +52,7 @@ class AccommodationsInputSerializer(serializers.Serializer[Any]):
     deadline_extension_days = serializers.IntegerField(min_value=0, max_value=365, required=False)
 
 
-class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
+class EnrollmentSerializer(ModelSerializer):
     course = CourseBriefSerializer(read_only=True)
     status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
     progress = ProgressSerializer(source="*", read_only=True)
@@ -83,14 +83,14 @@ class EnrollmentSerializer(serializers.ModelSerializer[Enrollment]):
         return self.context.get("next_lessons", {}).get(obj.pk)  # type: ignore[no-any-return]
 
 
-class UserBriefSerializer(serializers.Serializer[Any]):
+class UserBriefSerializer(Serializer):
     id = serializers.IntegerField()
     email = serializers.EmailField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
 
 
-class RosterEntrySerializer(serializers.ModelSerializer[Enrollment]):
+class RosterEntrySerializer(ModelSerializer):
     user = UserBriefSerializer(read_only=True)
     status = serializers.CharField(read_only=True, help_text=STATUS_HELP)
     progress = ProgressSerializer(source="*", read_only=True)
@@ -113,11 +113,14 @@ class RosterEntrySerializer(serializers.ModelSerializer[Enrollment]):
         read_only_fields = fields
 
 
-class RosterAddSerializer(serializers.Serializer[Any]):
+class RosterAddSerializer(Serializer):
     email = serializers.EmailField()
 
 
-class RosterQuerySerializer(serializers.Serializer[Any]):
+class RosterQuerySerializer(Serializer):
+    # A query string also carries the paginator's `cursor` and `page_size`.
+    allow_unknown_fields = True
+
     status = serializers.CharField(required=False, help_text=STATUS_HELP)
 
     def validate_status(self, value: str) -> str:
@@ -126,11 +129,21 @@ class RosterQuerySerializer(serializers.Serializer[Any]):
         return value
 
 
-class BulkUploadSerializer(serializers.Serializer[Any]):
-    file = serializers.FileField(help_text="CSV, one email per row (optional `email` header).")
+class BulkUploadSerializer(Serializer):
+    file = serializers.FileField(
+        help_text="CSV, one email per row (optional `email` header); at most 1 MB."
+    )
+
+    def validate_file(self, upload: Any) -> Any:
+        # Refused before it is read into memory.
+        if upload.size > BULK_MAX_BYTES:
+            raise serializers.ValidationError(
+                "The file is larger than 1 MB.", code="file_too_large"
+            )
+        return upload
 
 
-class BulkRowSerializer(serializers.Serializer[Any]):
+class BulkRowSerializer(Serializer):
     row = serializers.IntegerField()
     email = serializers.CharField()
     result = serializers.ChoiceField(
@@ -140,44 +153,37 @@ class BulkRowSerializer(serializers.Serializer[Any]):
     detail = serializers.CharField(allow_blank=True)
 
 
-class BulkReportSerializer(serializers.Serializer[Any]):
+class BulkReportSerializer(Serializer):
     counts = serializers.DictField(child=serializers.IntegerField())
     rows = BulkRowSerializer(many=True)
 
 
-class LessonContentSerializer(serializers.ModelSerializer[Lesson]):
-    course = serializers.SlugRelatedField(  # type: ignore[var-annotated]
-        source="module.course", slug_field="slug", read_only=True
+class LessonContentSerializer(Serializer):
+    id = serializers.IntegerField(read_only=True)
+    course = serializers.SlugField(
+        source="module.course.slug", read_only=True, help_text="The course's slug."
     )
-    module = serializers.PrimaryKeyRelatedField(read_only=True)  # type: ignore[var-annotated]
-    completed = serializers.SerializerMethodField()
+    module = serializers.IntegerField(source="module_id", read_only=True)
+    title = serializers.CharField(read_only=True)
+    position = serializers.IntegerField(read_only=True)
+    kind = serializers.ChoiceField(choices=LessonKind.choices, read_only=True)
+    body = serializers.CharField(read_only=True, help_text="Markdown.")
+    body_html = serializers.CharField(read_only=True, help_text="The body, rendered and sanitised.")
+    video_url = serializers.URLField(read_only=True)
+    file = serializers.FileField(read_only=True, allow_null=True)
+    link_url = serializers.URLField(read_only=True)
+    duration_minutes = serializers.IntegerField(read_only=True)
+    is_preview = serializers.BooleanField(read_only=True)
+    required_for_completion = serializers.BooleanField(read_only=True)
+    completed = serializers.SerializerMethodField(
+        help_text="Whether the signed-in learner completed it; null without a seat."
+    )
 
-    class Meta:
-        model = Lesson
-        fields = [
-            "id",
-            "course",
-            "module",
-            "title",
-            "position",
-            "kind",
-            "body",
-            "body_html",
-            "video_url",
-            "file",
-            "link_url",
-            "duration_minutes",
-            "is_preview",
-            "required_for_completion",
-            "completed",
-        ]
-        read_only_fields = fields
-
-    def get_completed(self, obj: Lesson) -> bool | None:
+    def get_completed(self, obj: Any) -> bool | None:
         return self.context.get("completed")  # type: ignore[no-any-return]
 
 
-class LessonProgressInputSerializer(serializers.Serializer[Any]):
+class LessonProgressInputSerializer(Serializer):
     position_seconds = serializers.IntegerField(min_value=0, max_value=24 * 3600)
     duration_seconds = serializers.IntegerField(
         min_value=1,
@@ -187,21 +193,21 @@ class LessonProgressInputSerializer(serializers.Serializer[Any]):
     )
 
 
-class LessonProgressSerializer(serializers.ModelSerializer[LessonProgress]):
+class LessonProgressSerializer(ModelSerializer):
     class Meta:
         model = LessonProgress
         fields = ["last_position_seconds", "watched_seconds", "updated_at"]
         read_only_fields = fields
 
 
-class LessonProgressResultSerializer(serializers.Serializer[Any]):
+class LessonProgressResultSerializer(Serializer):
     lesson = serializers.IntegerField()
     position = LessonProgressSerializer()
     completed = serializers.BooleanField()
     enrollment = EnrollmentSerializer()
 
 
-class LessonCompleteResultSerializer(serializers.Serializer[Any]):
+class LessonCompleteResultSerializer(Serializer):
     lesson = serializers.IntegerField()
     completed = serializers.BooleanField()
     created = serializers.BooleanField(help_text="False when it was already completed.")

@@ -3,36 +3,39 @@ video heartbeats), and the staff roster (add by email, bulk CSV, accommodations)
 
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from courses.models import Course, Lesson
 from courses.selectors import course_get_visible
 from enrollments import selectors, services
 from enrollments.api import serializers as s
 from enrollments.api.plain import enrollment_data, lesson_content_data, roster_entry_data
-from enrollments.models import Enrollment, LessonCompletion
+from enrollments.models import Enrollment
 from enrollments.permissions import (
-    can_access_lesson,
     can_manage_enrollments,
     can_view_roster,
+    lesson_access_require,
     seated_enrollment,
+    seated_enrollment_require,
 )
 from lms.api.pagination import CursorPagination
-from lms.api.problems import PROBLEM_CONTENT_TYPE, problem_body
+from lms.api.schema import problem_response
+from lms.api.serializers import EmptySerializer
 
-T = TypeVar("T")
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course, Lesson
 
 COURSE_SLUG = OpenApiParameter(
     "course_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The course's slug."
@@ -40,34 +43,14 @@ COURSE_SLUG = OpenApiParameter(
 ID_PARAMETER = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 
 
-def problem_response(status_code: int, description: str) -> dict[Any, OpenApiResponse]:
-    """An extra documented problem status (402, 409), as application/problem+json."""
-    return {
-        (status_code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            response={"$ref": "#/components/schemas/Problem"}, description=description
-        )
-    }
+def _user(request: Request) -> "User":
+    """The signed-in user (the view's IsAuthenticated permission has run)."""
+    return request.user  # type: ignore[return-value]
 
 
-def problem(request: Request, status_code: int, code: str, detail: str, **extra: Any) -> Response:
-    """A problem+json response with extra members (RFC 9457 allows extensions)."""
-    body = problem_body(status_code, code=code, detail=detail, instance=request.path)
-    body.update(extra)
-    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
-
-
-def run(request: Request, service: Callable[..., T], **kwargs: Any) -> T | Response:
-    """Calls a service; its refusals become problems with their status, code and extras."""
-    try:
-        return service(**kwargs)
-    except services.EnrollmentError as exc:
-        return problem(request, exc.status, exc.code, exc.message, **exc.extra)
-
-
-def _deny(request: Request, message: str) -> NoReturn:
-    if not (request.user and request.user.is_authenticated):
-        raise NotAuthenticated()
-    raise PermissionDenied(message)
+def _no_body(request: Request) -> None:
+    """An action that takes no body still refuses fields it does not know (400)."""
+    EmptySerializer(data=request.data).is_valid(raise_exception=True)
 
 
 def _enrollment_out(enrollment: Enrollment) -> dict[str, Any]:
@@ -87,19 +70,22 @@ class CourseEnrollView(APIView):
         request=None,
         responses={
             201: s.EnrollmentSerializer,
-            **problem_response(402, "payment_required: `checkout` points to checkout."),
+            **problem_response(
+                402,
+                "payment_required: the course is paid; `checkout` names the endpoint, "
+                "`price_amount` and `currency` the price.",
+            ),
             **problem_response(409, "already_enrolled."),
         },
     )
     def post(self, request: Request, course_slug: str) -> Response:
         """Join a free course: 201 `active`, or `waitlisted` when it is full. 403 codes:
         `enrollment_closed`, `course_archived`, `course_not_published`,
-        `enrollment_revoked`; 402 `payment_required` with `checkout`."""
+        `enrollment_revoked`."""
+        _no_body(request)
         course = course_get_visible(slug=course_slug, user=request.user)
-        result = run(request, services.enrollment_create, user=request.user, course=course)
-        if isinstance(result, Response):
-            return result
-        return Response(_enrollment_out(result), status=status.HTTP_201_CREATED)
+        enrollment = services.enrollment_create(user=_user(request), course=course)
+        return Response(_enrollment_out(enrollment), status=status.HTTP_201_CREATED)
 
 
 # --- my learning -------------------------------------------------------------------------
@@ -115,8 +101,8 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
         return selectors.enrollment_list_mine(user=self.request.user)
 
     def list(self, request: Request) -> Response:
-        """My enrollments (active, waitlisted, completed): course, progress, next lesson,
-        last activity. A constant number of queries for any page size."""
+        """My enrollments (active, waitlisted, completed), newest first: course, progress,
+        next lesson, last activity."""
         page = self.paginate_queryset(self.get_queryset())
         rows = list(page if page is not None else self.get_queryset())
         next_lessons = selectors.next_lessons_for(rows)
@@ -126,22 +112,25 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
 
     @extend_schema(parameters=[ID_PARAMETER])
     def retrieve(self, request: Request, pk: str) -> Response:
+        """One of my enrollments (any status)."""
         enrollment = selectors.enrollment_get_mine(user=request.user, enrollment_id=int(pk))
         return Response(_enrollment_out(enrollment))
 
     @extend_schema(
         parameters=[ID_PARAMETER],
         request=None,
-        responses={200: s.EnrollmentSerializer, **problem_response(409, "not_enrolled")},
+        responses={
+            200: s.EnrollmentSerializer,
+            **problem_response(409, "not_active: already dropped or revoked."),
+        },
     )
     @action(detail=True, methods=["post"])
     def drop(self, request: Request, pk: str) -> Response:
         """Leave the course (or its waitlist); the first waitlisted learner gets the seat."""
+        _no_body(request)
         enrollment = selectors.enrollment_get_mine(user=request.user, enrollment_id=int(pk))
-        result = run(request, services.enrollment_drop, enrollment=enrollment, by=request.user)
-        if isinstance(result, Response):
-            return result
-        return Response(_enrollment_out(result))
+        dropped = services.enrollment_drop(enrollment=enrollment, by=_user(request))
+        return Response(_enrollment_out(dropped))
 
     @extend_schema(
         parameters=[ID_PARAMETER],
@@ -150,18 +139,18 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
     )
     @action(detail=True, methods=["patch"])
     def accommodations(self, request: Request, pk: str) -> Response:
-        """Staff (owners, instructors, admins) set a learner's accommodations."""
+        """Staff (owners, instructors, admins) set a learner's accommodations. Anyone
+        outside the course team gets 404."""
         enrollment = selectors.enrollment_get(enrollment_id=int(pk))
-        course = enrollment.course
-        if not can_view_roster(request.user, course):
+        if not can_view_roster(request.user, enrollment.course):
             raise Http404  # not disclosed to anyone outside the team
-        if not can_manage_enrollments(request.user, course):
-            _deny(request, "Only the course's owners and instructors set accommodations.")
+        if not can_manage_enrollments(request.user, enrollment.course):
+            raise PermissionDenied("Only the course's owners and instructors set accommodations.")
         serializer = s.AccommodationsInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         updated = services.enrollment_accommodations_set(
             enrollment=enrollment,
-            by=request.user,  # type: ignore[arg-type]  # authenticated: IsAuthenticated
+            by=_user(request),
             **serializer.validated_data,
         )
         updated.user = enrollment.user
@@ -173,14 +162,15 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
 
 # 403 codes (documented with the shared Problem response): `not_released` (with
 # `unlock_at`), `prerequisite`, and for writes `not_enrolled`.
-LESSON_REFUSALS = problem_response(409, "not_active: the enrollment holds no seat.")
+LESSON_REFUSALS = problem_response(
+    409, "not_active: the enrollment lost its seat while the request ran."
+)
 
 
-class LessonViewSet(viewsets.GenericViewSet[Lesson]):
-    """Lessons as a learner meets them; one access predicate for every action."""
+class LessonViewSet(viewsets.GenericViewSet[Any]):
+    # Lessons as a learner meets them: can_access_lesson decides every action.
 
     serializer_class = s.LessonContentSerializer
-    queryset = Lesson.objects.none()
     lookup_value_regex = r"[0-9]+"
 
     def get_permissions(self) -> list[BasePermission]:
@@ -189,36 +179,19 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
         return [IsAuthenticated()]
 
     @cached_property
-    def lesson(self) -> Lesson:
+    def lesson(self) -> "Lesson":
         return selectors.lesson_for_viewer(user=self.request.user, lesson_id=self.kwargs["pk"])
 
-    def _refusal(self, request: Request) -> Response | None:
-        decision = can_access_lesson(request.user, self.lesson, self.lesson.module.course)
-        if decision.allowed:
-            return None
-        if decision.hidden:
-            raise Http404
-        messages = {
-            "not_released": "This lesson is not released yet.",
-            "prerequisite": "Complete the earlier required lessons first.",
-        }
-        extra = {"unlock_at": decision.unlock_at.isoformat()} if decision.unlock_at else {}
-        return problem(request, 403, decision.reason, messages[decision.reason], **extra)
-
-    def _enrollment(self, request: Request) -> Enrollment | Response:
-        enrollment = seated_enrollment(request.user, self.lesson.module.course)
-        if enrollment is None:
-            return problem(request, 403, "not_enrolled", "Enroll in the course first.")
-        return enrollment
+    @property
+    def course(self) -> "Course":
+        return self.lesson.module.course
 
     @extend_schema(parameters=[ID_PARAMETER], responses={200: s.LessonContentSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        """The lesson's content, or 403 with the reason for an enrolled learner; 404 for
-        anyone who may not know it."""
-        refusal = self._refusal(request)
-        if refusal is not None:
-            return refusal
-        enrollment = seated_enrollment(request.user, self.lesson.module.course)
+        """The lesson's content. 403 `not_released` (with `unlock_at`) or `prerequisite`
+        for an enrolled learner it is locked for; 404 for anyone who may not know it."""
+        lesson_access_require(request.user, self.lesson, self.course)
+        enrollment = seated_enrollment(request.user, self.course)
         completed = (
             getattr(enrollment, "lesson_completed", None) if enrollment is not None else None
         )
@@ -231,17 +204,12 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        """Mark the lesson completed (idempotent); returns the updated progress."""
-        refusal = self._refusal(request)
-        if refusal is not None:
-            return refusal
-        enrollment = self._enrollment(request)
-        if isinstance(enrollment, Response):
-            return enrollment
-        result = run(request, services.lesson_complete, enrollment=enrollment, lesson=self.lesson)
-        if isinstance(result, Response):
-            return result
-        updated, created = result
+        """Mark the lesson completed (idempotent); returns the updated progress. 403
+        `not_enrolled` without a seat."""
+        _no_body(request)
+        lesson_access_require(request.user, self.lesson, self.course)
+        enrollment = seated_enrollment_require(request.user, self.course)
+        updated, created = services.lesson_complete(enrollment=enrollment, lesson=self.lesson)
         return Response(
             {
                 "lesson": self.lesson.pk,
@@ -258,31 +226,22 @@ class LessonViewSet(viewsets.GenericViewSet[Lesson]):
     )
     @action(detail=True, methods=["post"])
     def progress(self, request: Request, pk: str) -> Response:
-        """Video heartbeat: the player's position; completes the lesson at >= 90 % watched."""
+        """Video heartbeat: the player's position; completes the lesson at >= 90 % watched.
+        403 `not_enrolled` without a seat."""
         serializer = s.LessonProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refusal = self._refusal(request)
-        if refusal is not None:
-            return refusal
-        enrollment = self._enrollment(request)
-        if isinstance(enrollment, Response):
-            return enrollment
-        result = run(
-            request,
-            services.lesson_progress_record,
-            enrollment=enrollment,
-            lesson=self.lesson,
-            **serializer.validated_data,
+        lesson_access_require(request.user, self.lesson, self.course)
+        enrollment = seated_enrollment_require(request.user, self.course)
+        position, updated, _ = services.lesson_progress_record(
+            enrollment=enrollment, lesson=self.lesson, **serializer.validated_data
         )
-        if isinstance(result, Response):
-            return result
-        progress, updated, _ = result
-        completed = LessonCompletion.objects.filter(enrollment=updated, lesson=self.lesson).exists()
         return Response(
             {
                 "lesson": self.lesson.pk,
-                "position": s.LessonProgressSerializer(progress).data,
-                "completed": completed,
+                "position": s.LessonProgressSerializer(position).data,
+                "completed": selectors.lesson_completed(
+                    enrollment=updated, lesson_id=self.lesson.pk
+                ),
                 "enrollment": _enrollment_out(updated),
             }
         )
@@ -301,17 +260,18 @@ class RosterViewSet(viewsets.GenericViewSet[Enrollment]):
     queryset = Enrollment.objects.none()
 
     @cached_property
-    def course(self) -> Course:
-        """The course, if visible to the user, else 404."""
+    def course(self) -> "Course":
+        # The course, if visible to the user, else 404.
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
-    def require(self, predicate: Callable[[Any, Course], bool], message: str) -> None:
+    def require(self, predicate: Callable[[Any, "Course"], bool], message: str) -> None:
         if not predicate(self.request.user, self.course):
-            _deny(self.request, message)
+            raise PermissionDenied(message)
 
     @extend_schema(parameters=[s.RosterQuerySerializer])
     def list(self, request: Request, course_slug: str) -> Response:
-        """The course's learners with their progress (team and admins)."""
+        """The course's learners with their progress (team and admins), newest enrollment
+        first, in cursor pages."""
         self.require(can_view_roster, "Only the course team sees its learners.")
         query = s.RosterQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -321,41 +281,38 @@ class RosterViewSet(viewsets.GenericViewSet[Enrollment]):
 
     @extend_schema(
         request=s.RosterAddSerializer,
-        responses={201: s.RosterEntrySerializer, **problem_response(409, "already_enrolled")},
+        responses={201: s.RosterEntrySerializer, **problem_response(409, "already_enrolled.")},
     )
     def create(self, request: Request, course_slug: str) -> Response:
-        """Add a learner by email (a staff grant: no window, payment or capacity check)."""
+        """Add a learner by email (a staff grant: no window, payment or capacity check).
+        400 `unknown_email` on `email` when no active user has it."""
         self.require(can_manage_enrollments, "Only owners and instructors add learners.")
         serializer = s.RosterAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        result = run(
-            request,
-            services.enrollment_add_by_email,
+        enrollment = services.enrollment_add_by_email(
             course=self.course,
             email=serializer.validated_data["email"],
-            by=request.user,
+            by=_user(request),
         )
-        if isinstance(result, Response):
-            return result
-        return Response(s.RosterEntrySerializer(result).data, status=status.HTTP_201_CREATED)
+        return Response(s.RosterEntrySerializer(enrollment).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.BulkUploadSerializer, responses=s.BulkReportSerializer)
-    @action(detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser])
+    # JSON is parsed too, so a JSON body answers 400 naming the missing `file`, not 415;
+    # the schema documents the upload only.
+    @extend_schema(
+        request={"multipart/form-data": s.BulkUploadSerializer},
+        responses=s.BulkReportSerializer,
+    )
+    @action(
+        detail=False, methods=["post"], parser_classes=[MultiPartParser, FormParser, JSONParser]
+    )
     def bulk(self, request: Request, course_slug: str) -> Response:
         """Add learners from a CSV of emails; a report per row. Bad rows change nothing."""
         self.require(can_manage_enrollments, "Only owners and instructors add learners.")
         serializer = s.BulkUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        if upload.size > services.enrollment.BULK_MAX_BYTES:
-            return problem(request, 400, "file_too_large", "The file is larger than 1 MB.")
-        result = run(
-            request,
-            services.enrollment_bulk_add,
+        report = services.enrollment_bulk_add(
             course=self.course,
-            content=upload.read(),
-            by=request.user,
+            content=serializer.validated_data["file"].read(),
+            by=_user(request),
         )
-        if isinstance(result, Response):
-            return result
-        return Response({"counts": result.counts, "rows": [row.as_dict() for row in result.rows]})
+        return Response({"counts": report.counts, "rows": [row.as_dict() for row in report.rows]})

@@ -2,7 +2,9 @@
 
 Services take keyword-only arguments, validate, write in one transaction and publish
 their events through the outbox. They check invariants, not permissions: callers ask
-`enrollments.permissions` / `courses.permissions` first.
+`enrollments.permissions` / `courses.permissions` first. Refusals are
+`lms.errors.ServiceError` with the codes declared in `enrollments/errors.py`; field errors
+are Django ValidationErrors.
 """
 
 from enrollments.services.enrollment import (
@@ -14,13 +16,8 @@ from enrollments.services.enrollment import (
     enrollment_bulk_add,
     enrollment_create,
     enrollment_drop,
+    enrollment_join_check,
     enrollment_revoke,
-)
-from enrollments.services.errors import (
-    EnrollmentConflict,
-    EnrollmentError,
-    EnrollmentRefused,
-    PaymentRequired,
 )
 from enrollments.services.progress import (
     from_scratch_percent,
@@ -36,15 +33,12 @@ __all__ = [
     "ACCOMMODATION_FIELDS",
     "BulkReport",
     "BulkRow",
-    "EnrollmentConflict",
-    "EnrollmentError",
-    "EnrollmentRefused",
-    "PaymentRequired",
     "enrollment_accommodations_set",
     "enrollment_add_by_email",
     "enrollment_bulk_add",
     "enrollment_create",
     "enrollment_drop",
+    "enrollment_join_check",
     "enrollment_revoke",
     "from_scratch_percent",
     "lesson_complete",

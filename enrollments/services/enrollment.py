@@ -1,4 +1,4 @@
-"""Joining and leaving courses: seats, the FIFO waitlist, staff and bulk adds.
+"""Joining and leaving courses: the join rule, seats, the FIFO waitlist, staff and bulk adds.
 
 Every write that can change who holds a seat locks the course row first
 (`SELECT ... FOR UPDATE`), so seat counting and promotion run one at a time per course and
@@ -8,66 +8,112 @@ capacity holds under concurrency. Lock order is always course, then enrollment.
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course
+from accounts.selectors import user_active_by_email
+from courses.selectors import CourseStatus, course_lock_for_update
 from courses.services import course_enrollment_count_change
 from enrollments.models import Enrollment
-from enrollments.services.errors import (
-    EnrollmentConflict,
-    EnrollmentRefused,
-    PaymentRequired,
-)
 from enrollments.services.progress import rollup_refresh
 from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course
 
 BULK_MAX_ROWS = 5000
 BULK_MAX_BYTES = 1_000_000
 STAFF_SOURCES = (Enrollment.Source.STAFF, Enrollment.Source.BULK)
 # Seats that are always granted: staff mean it, and a paid learner has already paid (the
-# payments app checks the window and the seats at checkout, before taking money).
+# checkout checked the window and the seats with enrollment_join_check before taking money).
 GRANTED_SOURCES = (*STAFF_SOURCES, Enrollment.Source.PAID)
-
-
-def _lock_course(course_id: int) -> Course:
-    return Course.objects.select_for_update().get(pk=course_id)
+# Between the seat check and the write that takes the seat (lms.concurrency).
+SEAT_CHECKED = "enrollment.seat_checked"
 
 
 def _seats_taken(course_id: int) -> int:
     return Enrollment.objects.filter(course_id=course_id, status__in=Enrollment.SEATED).count()
 
 
-def _has_free_seat(course: Course) -> bool:
+def _has_free_seat(course: "Course") -> bool:
     return course.capacity is None or _seats_taken(course.pk) < course.capacity
 
 
-def _check_can_join(course: Course, *, source: str) -> None:
-    if course.status == Course.Status.ARCHIVED:
-        raise EnrollmentRefused("course_archived", "This course is archived.")
-    if course.status != Course.Status.PUBLISHED:
-        raise EnrollmentRefused("course_not_published", "This course is not open yet.")
-    if source in GRANTED_SOURCES:
-        return  # staff grant seats outside the window and without payment; paid: see above
+def _check_course_state(course: "Course") -> None:
+    if course.status == CourseStatus.ARCHIVED:
+        raise ServiceError("course_archived", "This course is archived.")
+    if course.status != CourseStatus.PUBLISHED:
+        raise ServiceError("course_not_published", "This course is not open yet.")
+
+
+def _check_course_terms(course: "Course", *, source: str) -> None:
+    """The course's state, its enrollment window and its price, for `source`."""
+    _check_course_state(course)
+    if source in STAFF_SOURCES:
+        return  # staff grant seats outside the window and without payment
     now = timezone.now()
     if (course.enrollment_opens_at and now < course.enrollment_opens_at) or (
         course.enrollment_closes_at and now > course.enrollment_closes_at
     ):
-        raise EnrollmentRefused("enrollment_closed", "Enrollment for this course is closed.")
-    if not course.is_free and source != Enrollment.Source.PAID:
-        raise PaymentRequired(
+        raise ServiceError("enrollment_closed", "Enrollment for this course is closed.")
+    if source != Enrollment.Source.PAID and not course.is_free:
+        raise ServiceError(
             "payment_required",
             "This course is paid: check out first.",
             checkout=f"/api/v1/courses/{course.slug}/checkout/",
             price_amount=course.price_amount,
             currency=course.currency,
         )
+
+
+def _check_existing(existing: Enrollment | None, *, source: str) -> None:
+    """The learner's own row: a seat (or, joining by themselves, a place in the queue) is
+    already theirs; a revocation is undone by the staff only. A waitlisted learner who
+    pays, or whom the staff add, is seated."""
+    if existing is None:
+        return
+    waiting = existing.status == Enrollment.Status.WAITLISTED
+    if existing.status in Enrollment.SEATED or (waiting and source not in GRANTED_SOURCES):
+        raise ServiceError("already_enrolled", "Already enrolled in this course.")
+    if existing.status == Enrollment.Status.REVOKED and source not in STAFF_SOURCES:
+        raise ServiceError(
+            "enrollment_revoked", "Your enrollment was revoked; ask the course staff."
+        )
+
+
+def enrollment_join_check(
+    *, course: "Course", user: "User | None" = None, source: str = Enrollment.Source.SELF
+) -> None:
+    """The one rule for "may this user join this course by `source` now"; raises
+    ServiceError with the reason, returns None when they may.
+
+    - every source: `course_archived`, `course_not_published`;
+    - staff and bulk grants: nothing else (outside the window, unpaid, full: a seat);
+    - every other source: `enrollment_closed` outside the enrollment window;
+    - all but paid (self, api): `payment_required` for a paid course (with `checkout`,
+      `price_amount`, `currency`); a full course is not refused, the learner joins the
+      waitlist;
+    - paid, asked at checkout before any money is taken: `course_full` when every seat is
+      taken (a paid learner always gets a seat once paid, so a full course is not sold);
+    - with `user`: `already_enrolled` for a seat (or, for self, a place in the queue),
+      `enrollment_revoked` after a revocation (staff grants excepted).
+
+    Payments' checkout calls it with source="paid"; enrollment_create applies the same
+    rule under the course row lock. Reads only; no lock is taken."""
+    _check_course_terms(course, source=source)
+    if user is not None:
+        existing = Enrollment.objects.filter(course_id=course.pk, user_id=user.pk).first()
+        _check_existing(existing, source=source)
+    if source == Enrollment.Source.PAID and not _has_free_seat(course):
+        raise ServiceError("course_full", "This course is full.")
 
 
 def _publish(topic: str, enrollment: Enrollment) -> None:
@@ -90,34 +136,27 @@ def _seat(enrollment: Enrollment, *, now: Any) -> None:
     enrollment.updated_at = now
 
 
-def _join(*, course: Course, user: User, source: str) -> Enrollment:
+def _join(*, course: "Course", user: "User", source: str) -> Enrollment:
     """The course row is locked. Creates or reactivates; active when a seat is free and
     nobody waits before us, else at the end of the waitlist."""
     now = timezone.now()
     existing = Enrollment.objects.select_for_update().filter(course=course, user=user).first()
-    if existing is not None:
-        waiting = existing.status == Enrollment.Status.WAITLISTED
-        if existing.status in Enrollment.SEATED or (waiting and source not in GRANTED_SOURCES):
-            raise EnrollmentConflict("already_enrolled", "Already enrolled in this course.")
-        if existing.status == Enrollment.Status.REVOKED and source not in STAFF_SOURCES:
-            raise EnrollmentRefused(
-                "enrollment_revoked", "Your enrollment was revoked; ask the course staff."
-            )
+    _check_existing(existing, source=source)
     enrollment = existing or Enrollment(course=course, user=user, created_at=now)
     enrollment.source = source
     staff_grant = source in GRANTED_SOURCES
     queue_empty = not Enrollment.objects.filter(
         course=course, status=Enrollment.Status.WAITLISTED
     ).exists()
-    if staff_grant or (queue_empty and _has_free_seat(course)):
+    seated = staff_grant or (queue_empty and _has_free_seat(course))
+    race_point(SEAT_CHECKED)
+    if seated:
         _seat(enrollment, now=now)
-        seated = True
     else:
         enrollment.status = Enrollment.Status.WAITLISTED
         enrollment.waitlisted_at = now
         enrollment.dropped_at = None
         enrollment.updated_at = now
-        seated = False
     enrollment.save()
     if seated:
         course_enrollment_count_change(course_id=course.pk, delta=1)
@@ -127,7 +166,7 @@ def _join(*, course: Course, user: User, source: str) -> Enrollment:
     return enrollment
 
 
-def _fill_seats(course: Course) -> list[Enrollment]:
+def _fill_seats(course: "Course") -> list[Enrollment]:
     """Promotes waitlisted learners, first in first out, while seats are free. The course
     row is locked by the caller."""
     if course.capacity is None:
@@ -154,16 +193,24 @@ def _fill_seats(course: Course) -> list[Enrollment]:
 
 @transaction.atomic
 def enrollment_create(
-    *, user: User, course: Course, source: str = Enrollment.Source.SELF, by: User | None = None
+    *,
+    user: "User",
+    course: "Course",
+    source: str = Enrollment.Source.SELF,
+    by: "User | None" = None,
 ) -> Enrollment:
-    """Join a course: active, or waitlisted when it is full (201 either way).
+    """Join a course: active, or waitlisted when it is full.
 
-    Raises EnrollmentConflict `already_enrolled`, EnrollmentRefused (`course_archived`,
-    `course_not_published`, `enrollment_closed`, `enrollment_revoked`) or PaymentRequired.
-    Staff and bulk sources skip the window and payment and always get a seat.
+    Refusals are those of enrollment_join_check, decided under the course row lock, except
+    for source="paid": the payment is confirmed, so only the course's state and a
+    revocation refuse (the window and the seats were checked at checkout). Staff and bulk
+    sources skip the window and payment and always get a seat.
     """
-    locked = _lock_course(course.pk)
-    _check_can_join(locked, source=source)
+    locked = course_lock_for_update(course_id=course.pk)
+    if source == Enrollment.Source.PAID:
+        _check_course_state(locked)
+    else:
+        _check_course_terms(locked, source=source)
     enrollment = _join(course=locked, user=user, source=source)
     if by is not None and by.pk != user.pk:
         audit_log_record(actor=by, action="enrollment.added", target=enrollment)
@@ -171,12 +218,12 @@ def enrollment_create(
 
 
 @transaction.atomic
-def enrollment_drop(*, enrollment: Enrollment, by: User | None = None) -> Enrollment:
+def enrollment_drop(*, enrollment: Enrollment, by: "User | None" = None) -> Enrollment:
     """Leave the course (or the waitlist). A freed seat goes to the first in line."""
-    course = _lock_course(enrollment.course_id)
+    course = course_lock_for_update(course_id=enrollment.course_id)
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if current.status not in (*Enrollment.SEATED, Enrollment.Status.WAITLISTED):
-        raise EnrollmentConflict("not_enrolled", "This enrollment is not active.")
+        raise ServiceError("not_active", "This enrollment was already dropped or revoked.")
     was_seated = current.is_seated
     now = timezone.now()
     current.status = Enrollment.Status.DROPPED
@@ -193,10 +240,10 @@ def enrollment_drop(*, enrollment: Enrollment, by: User | None = None) -> Enroll
 
 
 @transaction.atomic
-def enrollment_revoke(*, enrollment: Enrollment, by: User | None) -> Enrollment:
+def enrollment_revoke(*, enrollment: Enrollment, by: "User | None") -> Enrollment:
     """Staff (or, with by=None, the system: a refund) remove a learner; they cannot
     re-enrol themselves afterwards."""
-    course = _lock_course(enrollment.course_id)
+    course = course_lock_for_update(course_id=enrollment.course_id)
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     if current.status == Enrollment.Status.REVOKED:
         return current
@@ -214,14 +261,11 @@ def enrollment_revoke(*, enrollment: Enrollment, by: User | None) -> Enrollment:
     return current
 
 
-def _user_by_email(email: str) -> User | None:
-    return User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-
-
 @transaction.atomic
-def enrollment_add_by_email(*, course: Course, email: str, by: User) -> Enrollment:
-    """Staff add a learner: 400 `unknown_email`, 409 `already_enrolled`."""
-    user = _user_by_email(email)
+def enrollment_add_by_email(*, course: "Course", email: str, by: "User") -> Enrollment:
+    """Staff add a learner (a grant: no window, payment or capacity check). Raises a
+    ValidationError `unknown_email` on `email`, ServiceError `already_enrolled`."""
+    user = user_active_by_email(email=email.strip())
     if user is None:
         raise ValidationError(
             {"email": ValidationError("No active user has this email.", code="unknown_email")}
@@ -284,12 +328,12 @@ def _csv_rows(content: bytes) -> list[list[str]]:
 
 
 @transaction.atomic
-def enrollment_bulk_add(*, course: Course, content: bytes, by: User) -> BulkReport:
+def enrollment_bulk_add(*, course: "Course", content: bytes, by: "User") -> BulkReport:
     """A CSV of emails (one per row, first column; an optional `email` header) -> a report
     per row. Bad rows change nothing; good rows are seated (staff grant)."""
     rows = _csv_rows(content)
-    locked = _lock_course(course.pk)
-    _check_can_join(locked, source=Enrollment.Source.BULK)
+    locked = course_lock_for_update(course_id=course.pk)
+    _check_course_terms(locked, source=Enrollment.Source.BULK)
     report = BulkReport()
     seen: set[str] = set()
     for number, cells in enumerate(rows, start=1):
@@ -308,7 +352,7 @@ def enrollment_bulk_add(*, course: Course, content: bytes, by: User) -> BulkRepo
             report.rows.append(BulkRow(number, email, "invalid", detail="Not an email address."))
             continue
         key = email.lower()
-        user = _user_by_email(email)
+        user = user_active_by_email(email=email)
         if user is None:
             report.rows.append(BulkRow(number, email, "unknown_email"))
             continue
@@ -337,7 +381,9 @@ ACCOMMODATION_FIELDS = ("time_multiplier", "extra_attempts", "deadline_extension
 
 
 @transaction.atomic
-def enrollment_accommodations_set(*, enrollment: Enrollment, by: User, **fields: Any) -> Enrollment:
+def enrollment_accommodations_set(
+    *, enrollment: Enrollment, by: "User", **fields: Any
+) -> Enrollment:
     current = Enrollment.objects.select_for_update().get(pk=enrollment.pk)
     unknown = set(fields) - set(ACCOMMODATION_FIELDS)
     if unknown:

@@ -8,16 +8,21 @@ and can never exceed it.
 """
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from courses.models import Lesson
 from enrollments.models import Enrollment, LessonCompletion, LessonProgress
-from enrollments.services.errors import EnrollmentConflict
+from enrollments.selectors import required_total_for, rollup_counts
+from lms.concurrency import race_point
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
+
+if TYPE_CHECKING:
+    from courses.models import Lesson
 
 logger = logging.getLogger(__name__)
 
@@ -26,28 +31,15 @@ VIDEO_COMPLETE_RATIO = 0.9
 # is not watching).
 HEARTBEAT_MAX_CREDIT_SECONDS = 30
 RECOMPUTE_BATCH_SIZE = 500
+# Race points (lms.concurrency): between a check and the write that relies on it.
+COMPLETION_CHECKED = "enrollment.completion_checked"
+ROLLUP_COUNTED = "enrollment.rollup_counted"
 
 
 def percent_of(completed: int, total: int) -> int:
     if total <= 0:
         return 0
     return min(100, completed * 100 // total)
-
-
-def required_total_for(course_id: int) -> int:
-    return Lesson.objects.filter(module__course_id=course_id, required_for_completion=True).count()
-
-
-def rollup_counts(enrollment: Enrollment) -> tuple[int, int]:
-    """(required lessons completed, required lessons in the course) in one query: one
-    index probe into the completions per required lesson, however many learners."""
-    completed = LessonCompletion.objects.filter(
-        enrollment_id=enrollment.pk, lesson_id=OuterRef("pk")
-    )
-    counts = Lesson.objects.filter(
-        module__course_id=enrollment.course_id, required_for_completion=True
-    ).aggregate(total=Count("pk"), done=Count("pk", filter=Q(Exists(completed))))
-    return counts["done"], counts["total"]
 
 
 def _mark_completed_if_done(enrollment: Enrollment) -> bool:
@@ -74,7 +66,7 @@ ROLLUP_FIELDS = ["required_total", "completed_count", "percent"]
 
 
 def _rollup_set(enrollment: Enrollment) -> None:
-    done, total = rollup_counts(enrollment)
+    done, total = rollup_counts(enrollment=enrollment)
     enrollment.required_total = total
     enrollment.completed_count = done
     enrollment.percent = percent_of(done, total)
@@ -97,12 +89,12 @@ def _lock_seated(enrollment: Enrollment) -> Enrollment:
         .get(pk=enrollment.pk)
     )
     if current.status not in Enrollment.SEATED:
-        raise EnrollmentConflict("not_active", "This enrollment is not active.")
+        raise ServiceError("not_active", "This enrollment is not active.")
     return current
 
 
 @transaction.atomic
-def lesson_complete(*, enrollment: Enrollment, lesson: Lesson) -> tuple[Enrollment, bool]:
+def lesson_complete(*, enrollment: Enrollment, lesson: "Lesson") -> tuple[Enrollment, bool]:
     """Marks the lesson completed (idempotent). Returns the enrollment with its fresh
     rollup and whether this call created the completion. Access (release, prerequisites)
     is the caller's check (enrollments.permissions.can_access_lesson)."""
@@ -111,11 +103,13 @@ def lesson_complete(*, enrollment: Enrollment, lesson: Lesson) -> tuple[Enrollme
     # Every completion of this enrollment is made here under its row lock, so a plain
     # check-then-insert cannot race (and needs no savepoint, unlike get_or_create).
     created = not LessonCompletion.objects.filter(enrollment=current, lesson=lesson).exists()
+    race_point(COMPLETION_CHECKED)
     current.last_activity_at = now
     fields = ["last_activity_at"]
     if created:
         LessonCompletion.objects.create(enrollment=current, lesson=lesson, completed_at=now)
         _rollup_set(current)
+        race_point(ROLLUP_COUNTED)
         fields += ROLLUP_FIELDS
     current.save(update_fields=fields)  # one UPDATE for the activity and the rollup
     if created:
@@ -127,7 +121,7 @@ def lesson_complete(*, enrollment: Enrollment, lesson: Lesson) -> tuple[Enrollme
 def lesson_progress_record(
     *,
     enrollment: Enrollment,
-    lesson: Lesson,
+    lesson: "Lesson",
     position_seconds: int,
     duration_seconds: int | None = None,
 ) -> tuple[LessonProgress, Enrollment, bool]:
@@ -215,7 +209,7 @@ def progress_recompute(*, course_id: int, batch_size: int = RECOMPUTE_BATCH_SIZE
         if not ids:
             break
         # The total is read per batch: a structure change mid-run schedules another run.
-        changed += _recompute_batch(course_id, ids, required_total_for(course_id))
+        changed += _recompute_batch(course_id, ids, required_total_for(course_id=course_id))
         last_id = ids[-1]
     logger.info("progress recomputed", extra={"course_id": course_id, "changed": changed})
     return changed
@@ -230,13 +224,6 @@ def progress_recompute_schedule(*, course_id: int) -> None:
 
 
 def from_scratch_percent(enrollment: Enrollment) -> int:
-    """For tests and audits: the percent computed with no stored state."""
-    total = Lesson.objects.filter(
-        module__course_id=enrollment.course_id, required_for_completion=True
-    ).count()
-    done = Lesson.objects.filter(
-        Q(completions__enrollment_id=enrollment.pk),
-        module__course_id=enrollment.course_id,
-        required_for_completion=True,
-    ).count()
+    """For audits: the percent computed from the rows, with no stored state."""
+    done, total = rollup_counts(enrollment=enrollment)
     return percent_of(done, total)

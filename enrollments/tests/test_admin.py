@@ -9,23 +9,23 @@ from django.test import Client
 
 from enrollments.models import Enrollment, LessonCompletion
 from enrollments.services import enrollment_create, lesson_complete
-from enrollments.tests.conftest import lessons_of
 from lms.audit.models import AuditLog
+from lms.testing import course_lessons
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def admin_client_(people) -> Client:
+def admin_client_(cast) -> Client:
     client = Client()
-    client.force_login(people.admin)
+    client.force_login(cast.admin)
     return client
 
 
 @pytest.fixture
-def enrollment(people, course) -> Enrollment:
-    enrollment = enrollment_create(user=people.student, course=course)
-    enrollment, _ = lesson_complete(enrollment=enrollment, lesson=lessons_of(course)[0])
+def enrollment(cast, course) -> Enrollment:
+    enrollment = enrollment_create(user=cast.student, course=course)
+    enrollment, _ = lesson_complete(enrollment=enrollment, lesson=course_lessons(course)[0])
     return enrollment
 
 
@@ -44,8 +44,8 @@ def test_pages_render(admin_client_, enrollment, course):
         assert admin_client_.get(path).status_code == 200, path
 
 
-def test_list_shows_the_columns_and_search_narrows(admin_client_, enrollment, people, course):
-    response = admin_client_.get("/admin/enrollments/enrollment/", {"q": people.student.email})
+def test_list_shows_the_columns_and_search_narrows(admin_client_, enrollment, cast, course):
+    response = admin_client_.get("/admin/enrollments/enrollment/", {"q": cast.student.email})
     assert list(response.context["cl"].result_list) == [enrollment]
     html = response.content.decode()
     for header in ("Course", "User", "Status", "Percent", "Source", "Enrolled at"):

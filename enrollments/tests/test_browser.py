@@ -12,7 +12,7 @@ from accounts.tests.factories import TEST_PASSWORD, InstructorFactory, UserFacto
 from courses.models import CourseStaff
 from enrollments.models import Enrollment
 from enrollments.services import enrollment_create, lesson_complete
-from enrollments.tests.conftest import lessons_of, make_course
+from lms.testing import course_lessons, make_course
 
 CHROMIUM_PATH = "/usr/bin/chromium"  # the `browser` marker skips (or fails in CI) without it
 
@@ -29,7 +29,7 @@ def test_the_owner_sees_progress_bars_and_filters_inactive_learners_in_chromium(
     owner = InstructorFactory(email="roster.owner@example.test")
     course = make_course(lessons=4, title="Roster in a browser")
     CourseStaff.objects.create(course=course, user=owner, role="owner")
-    lessons = lessons_of(course)
+    lessons = course_lessons(course)
     expected = {"ann@example.test": 0, "bob@example.test": 50, "cy@example.test": 75}
     for email, percent in expected.items():
         enrollment = enrollment_create(user=UserFactory(email=email), course=course)

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def enrollment(people, course) -> Enrollment:
-    created = enrollment_create(user=people.student, course=course)
+def enrollment(cast, course) -> Enrollment:
+    created = enrollment_create(user=cast.student, course=course)
     Enrollment.objects.filter(pk=created.pk).update(
         time_multiplier=Decimal("1.5"),
         extra_attempts=2,

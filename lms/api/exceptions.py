@@ -3,6 +3,7 @@
 import logging
 from typing import Any
 
+import psycopg
 from django.core.exceptions import (
     PermissionDenied as DjangoPermissionDenied,
 )
@@ -13,7 +14,9 @@ from django.core.exceptions import (
 from django.core.exceptions import (
     ValidationError as DjangoValidationError,
 )
+from django.db import OperationalError
 from django.http import Http404
+from psycopg_pool import PoolTimeout
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -79,7 +82,20 @@ def _error_item(attr: str | None, item: Any) -> dict[str, Any]:
     }
 
 
+class ServiceUnavailable(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = "A service this request needs is unavailable; try again shortly."
+    default_code = "service_unavailable"
+
+
 def _as_api_exception(exc: Exception) -> Exception:
+    if isinstance(exc, PoolTimeout) or (
+        isinstance(exc, OperationalError) and isinstance(exc.__cause__, psycopg.OperationalError)
+    ):
+        # PostgreSQL is unreachable or the pool had no connection in time: not the client's
+        # fault and not a bug; say so (the access log's 503 line is the one log line).
+        # SQLite's OperationalError (e.g. a missing table) stays a 500 with its trace.
+        return ServiceUnavailable()
     if isinstance(exc, Http404):
         return exceptions.NotFound()
     if isinstance(exc, DjangoPermissionDenied):
@@ -93,17 +109,25 @@ def _as_api_exception(exc: Exception) -> Exception:
     return exc
 
 
-def service_error_response(exc: ServiceError, path: str | None) -> Response:
+def service_error_response(exc: ServiceError, context: dict[str, Any]) -> Response:
+    request, view = context.get("request"), context.get("view")
+    path = request.path if request is not None else None
     body = problem_body(exc.status, code=exc.code, detail=exc.message, instance=path)
     body.update(exc.extra)
-    return Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+    response = Response(body, status=exc.status, content_type=PROBLEM_CONTENT_TYPE)
+    if exc.status == 401 and view is not None and request is not None:
+        # Every 401 carries a challenge (RFC 9110), as DRF adds to its own 401s.
+        challenge = view.get_authenticate_header(request)
+        if challenge:
+            response["WWW-Authenticate"] = challenge
+    return response
 
 
 def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
+    if isinstance(exc, ServiceError):
+        return service_error_response(exc, context)
     request = context.get("request")
     path = request.path if request is not None else None
-    if isinstance(exc, ServiceError):
-        return service_error_response(exc, path)
     exc = _as_api_exception(exc)
     response = exception_handler(exc, context)
     if response is None or not isinstance(exc, exceptions.APIException):

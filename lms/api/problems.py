@@ -3,7 +3,8 @@
 from http import HTTPStatus
 from typing import Any
 
-from django.http import JsonResponse
+from django.http import HttpResponse
+from rest_framework.renderers import JSONRenderer
 
 from lms.request_context import current_request_id
 
@@ -38,10 +39,13 @@ def problem_body(
     return body
 
 
-def problem_json_response(status: int, *, code: str, detail: str, path: str = "") -> JsonResponse:
-    """A problem response for Django-level handlers (404/500/CSRF) outside DRF."""
-    return JsonResponse(
-        problem_body(status, code=code, detail=detail, instance=path or None),
+def problem_json_response(status: int, *, code: str, detail: str, path: str = "") -> HttpResponse:
+    """A problem response for Django-level handlers (404/500/CSRF) outside DRF, rendered
+    by DRF's JSON renderer so it reads byte for byte like the API's own problems."""
+    return HttpResponse(
+        JSONRenderer().render(
+            problem_body(status, code=code, detail=detail, instance=path or None)
+        ),
         status=status,
         content_type=PROBLEM_CONTENT_TYPE,
     )

@@ -114,3 +114,14 @@ def add_problem_responses(result: dict[str, Any], **kwargs: Any) -> dict[str, An
                         },
                     )
     return result
+
+
+def problem_response(status_code: int, description: str) -> dict[Any, OpenApiResponse]:
+    """An extra problem status for an operation's `responses` (e.g. 402 or 409, which the
+    postprocessing hook does not add to every operation), as application/problem+json:
+    `responses={201: Out, **problem_response(409, "already_enrolled.")}`."""
+    return {
+        (status_code, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+            response={"$ref": "#/components/schemas/Problem"}, description=description
+        )
+    }

@@ -7,13 +7,20 @@ does. An endpoint whose clients must send extra fields sets `allow_unknown_field
 on its serializer and is listed in docs/decisions/0012-platform-contract.md.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
+from rest_framework.utils import html
 
 UNKNOWN_FIELD_CODE = "unknown_field"
+
+
+def _form_root(name: str) -> str:
+    """The field a form key belongs to: `rubric_selections.style` -> `rubric_selections`."""
+    return re.split(r"[.\[]", name, maxsplit=1)[0]
 
 
 class StrictInputMixin:
@@ -23,10 +30,12 @@ class StrictInputMixin:
         unknown: dict[str, list[ErrorDetail]] = {}
         if not self.allow_unknown_fields and isinstance(data, Mapping):
             known = set(self.fields)  # type: ignore[attr-defined]
+            # A form (multipart) names nested values DRF's way: `field.key`, `field[0]`.
+            form = html.is_html_input(data)
             unknown = {
                 str(name): [ErrorDetail("This field is not accepted here.", UNKNOWN_FIELD_CODE)]
                 for name in data
-                if name not in known
+                if (_form_root(str(name)) if form else name) not in known
             }
         try:
             value = super().to_internal_value(data)  # type: ignore[misc]
@@ -51,16 +60,3 @@ class EmptySerializer(Serializer):
     """The body of an action that takes none (`request=None` in its schema): every field
     sent is unknown, so it answers 400 naming it rather than being silently ignored.
     Use: `EmptySerializer(data=request.data).is_valid(raise_exception=True)`."""
-
-
-class NoBodySerializer(Serializer):
-    """The input of an action that takes no body: `{}` or nothing passes; any field is an
-    `unknown_field`, anything but an object a 400."""
-
-
-def require_no_body(data: Any) -> None:
-    """For actions documented with `request=None`: a body with fields is refused, never
-    silently ignored. Call with `request.data`."""
-    if data is None or (hasattr(data, "__len__") and len(data) == 0):
-        return
-    NoBodySerializer(data=data).is_valid(raise_exception=True)

@@ -7,11 +7,14 @@ atomic INCR per request (with its expiry in the same round trip on Redis), whate
 rate. A window lets at most twice the rate through across its boundary, the usual price of
 fixed windows.
 
-Rates are read on each request, so settings overrides (tests, ops) take effect. Like the
-rest of the cache, throttles fail open: when Redis is down, requests are not throttled.
+Rates are read on each request, so settings overrides (tests, ops) take effect.
+
+Redis down (docs/decisions/0013-redis-down.md): throttles fail open. A request whose
+counter cannot be reached is let through, unthrottled; brute force on passwords is still
+bounded by the lockout, which lives in the database. The cache backend logs the outage
+once per window; a throttle logs nothing per request.
 """
 
-import logging
 import math
 from typing import Any
 
@@ -20,26 +23,16 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework import throttling
 from rest_framework.settings import api_settings
 
-logger = logging.getLogger(__name__)
-
 
 def _count_in_window(key: str, ttl: int) -> int | None:
-    """Adds one to the window's counter and returns it; None when the cache is down."""
-    try:
-        client = cache.client.get_client(write=True)  # type: ignore[attr-defined]
-    except AttributeError:  # not django-redis (the embedded local-memory cache)
-        cache.add(key, 0, ttl)
-        return int(cache.incr(key))
-    try:
-        pipe = client.pipeline(transaction=False)
-        full_key = cache.make_key(key)
-        pipe.incr(full_key)
-        pipe.expire(full_key, ttl, nx=True)
-        count, _ = pipe.execute()
-        return int(count)
-    except Exception:  # any Redis failure: fail open, like the rest of the cache
-        logger.warning("throttle counter unavailable; request not throttled", exc_info=True)
-        return None
+    """Adds one to the window's counter and returns it; None when Redis is unavailable."""
+    incr_with_ttl = getattr(cache, "incr_with_ttl", None)
+    if incr_with_ttl is not None:  # the platform's Redis backend: one round trip
+        count: int | None = incr_with_ttl(key, ttl)
+        return count
+    # The embedded default (local memory), which cannot fail.
+    cache.add(key, 0, ttl)
+    return int(cache.incr(key))
 
 
 class _WindowCounterMixin:

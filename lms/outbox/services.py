@@ -15,6 +15,7 @@ from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
+from lms.cache.outage import Outage, outage_named, redact_url
 from lms.celery import app as celery_app
 from lms.outbox.handlers import handlers_for
 from lms.outbox.models import OutboxMessage, ProcessedMessage
@@ -63,15 +64,33 @@ def _nudge_pending(connection: BaseDatabaseWrapper) -> bool:
     return any(_nudge_relay in entry for entry in connection.run_on_commit)
 
 
+# After a failed nudge the broker is left alone for this long: each request would
+# otherwise wait out the same connect timeout again. The scheduled relay runs meanwhile.
+NUDGE_BACKOFF_SECONDS = 5.0
+
+
+def broker_outage() -> Outage:
+    """The broker's outage state in this process (lms.cache.outage): one log line per
+    outage, shared by the nudge and the relay."""
+    broker = redact_url(str(celery_app.conf.broker_url))
+    return outage_named(f"celery broker at {broker}", backoff=NUDGE_BACKOFF_SECONDS)
+
+
 def _nudge_relay() -> None:
     from lms.outbox.tasks import outbox_relay_task  # tasks imports this module
 
+    # The change and its message are committed; if the broker cannot take the nudge, the
+    # beat-scheduled relay sends the message. Raising here would only turn a committed
+    # request into an error response; the outage is logged once per window, not per call.
+    outage = broker_outage()
+    if not outage.available():
+        return
     try:
         outbox_relay_task.delay()
-    except Exception:
-        # The change and its message are committed; the beat-scheduled relay sends it.
-        # Raising here would only turn a committed request into an error response.
-        logger.warning("outbox relay nudge failed; the scheduled relay will send it", exc_info=True)
+    except Exception as exc:
+        outage.failed(exc)
+    else:
+        outage.recovered()
 
 
 def outbox_relay(*, batch_size: int = 100) -> int:
@@ -101,11 +120,13 @@ def outbox_relay(*, batch_size: int = 100) -> int:
                     try:
                         _dispatch(message, producer=producer, eager=eager)
                     except Exception as exc:
-                        _record_failure(message, exc)
                         if eager:
+                            _record_failure(message, exc)
                             continue  # a handler failed; the other messages are unaffected
                         # Broker trouble: each further publish would wait out the same
                         # timeouts. The rest of the batch stays due for the next round.
+                        _record_failure(message, exc, log=False)
+                        broker_outage().failed(exc)  # one log line per outage
                         failed = message
                         break
                     sent.append(message.pk)
@@ -113,9 +134,11 @@ def outbox_relay(*, batch_size: int = 100) -> int:
             # Acquiring or releasing the broker connection failed, outside any one message.
             unsent = [message for message in batch if message.pk not in sent]
             if failed is None and unsent:
-                _record_failure(unsent[0], exc)
-            else:
-                logger.warning("outbox relay: broker connection error", exc_info=True)
+                _record_failure(unsent[0], exc, log=False)
+            broker_outage().failed(exc)
+        else:
+            if not eager and failed is None:
+                broker_outage().recovered()
         if sent:
             OutboxMessage.objects.filter(pk__in=sent).update(sent_at=timezone.now())
     return len(sent)
@@ -159,18 +182,19 @@ def _dispatch(message: OutboxMessage, *, producer: Any, eager: bool) -> None:
         )
 
 
-def _record_failure(message: OutboxMessage, exc: BaseException) -> None:
+def _record_failure(message: OutboxMessage, exc: BaseException, *, log: bool = True) -> None:
     attempts = message.attempts + 1
     OutboxMessage.objects.filter(pk=message.pk).update(
         attempts=attempts,
         last_error=f"{type(exc).__name__}: {exc}"[:LAST_ERROR_MAX_LENGTH],
         available_at=timezone.now() + outbox_retry_delay(attempts),
     )
-    logger.warning(
-        "outbox message not sent; it will be retried",
-        extra={"message_id": message.pk, "topic": message.topic, "attempts": attempts},
-        exc_info=exc,
-    )
+    if log:  # a handler's failure; broker outages are logged once per outage instead
+        logger.warning(
+            "outbox message not sent; it will be retried",
+            extra={"message_id": message.pk, "topic": message.topic, "attempts": attempts},
+            exc_info=exc,
+        )
 
 
 def outbox_retry_delay(attempts: int) -> timedelta:

@@ -102,7 +102,9 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's own psycopg 3 pool; it requires CONN_MAX_AGE=0.
+    # Django's own psycopg 3 pool; it requires CONN_MAX_AGE=0. With the database down a
+    # request waits DB_POOL_TIMEOUT for a connection; /health/ready does not use the pool
+    # (its own connection, answered within 1 s: lms/health.py, docs/deploy.md "Health").
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
@@ -112,22 +114,28 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 
 # --- Redis: cache, channel layer and Celery broker ---------------------------------------
+# Redis down degrades, never breaks: docs/decisions/0013-redis-down.md.
 REDIS_URL = env("REDIS_URL", default="")
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", default="lms")
+# A dead Redis must fail fast: a connect gives up after this long, a reply after
+# REDIS_SOCKET_TIMEOUT, and after a failure Redis is skipped for REDIS_OUTAGE_BACKOFF
+# seconds (reads go to the database at once), so a request pays one timeout at most.
+REDIS_CONNECT_TIMEOUT = env.float("REDIS_CONNECT_TIMEOUT", default=0.5)
+REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=1.0)
+REDIS_OUTAGE_BACKOFF = env.float("REDIS_OUTAGE_BACKOFF", default=1.0)
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # Every operation fails open (reads miss, writes are dropped), one log line
+            # per outage window; lms.cache keeps version bumps from being lost.
+            "BACKEND": "lms.cache.backend.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": CACHE_KEY_PREFIX,
             "OPTIONS": {
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
-                # A dead Redis must fail fast, never hang a request.
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-                # Redis down degrades the cache (misses, no throttling), never the request.
-                # Readiness still reports it: its check writes and reads a value back.
-                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": REDIS_CONNECT_TIMEOUT,
+                "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
+                "OUTAGE_BACKOFF": REDIS_OUTAGE_BACKOFF,
             },
         }
     }
@@ -168,11 +176,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # An unreachable broker must never hang a request: connect and publish give up quickly,
-# and whatever must not be lost waits in the outbox for the relay's next round.
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# and whatever must not be lost waits in the outbox for the relay's next round. Requests
+# publish only the outbox relay's nudge, which is skipped for a while after a failure
+# (lms.outbox.services._nudge_relay).
+CELERY_BROKER_CONNECTION_TIMEOUT = REDIS_CONNECT_TIMEOUT
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_connect_timeout": 2,
+    "socket_connect_timeout": REDIS_CONNECT_TIMEOUT,
     "socket_timeout": 5,
     "max_retries": 1,
     "interval_start": 0,
@@ -248,6 +258,10 @@ PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # s
 EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
 # Absolute links in emails (verification, password reset, invitations).
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Sessions (the server-rendered pages, the admin) live in the database, so they hold
+# when Redis is down; so do lockout counters, refresh-token families and WebSocket tickets.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 LOCKOUT_THRESHOLD = env.int("LOCKOUT_THRESHOLD", default=5)
 LOCKOUT_DURATION = timedelta(minutes=env.int("LOCKOUT_MINUTES", default=15))
@@ -370,7 +384,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.BearerJWTAuthentication",
         "accounts.authentication.CookieJWTAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "accounts.authentication.CsrfSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["lms.api.renderers.EnvelopeJSONRenderer"],
@@ -430,10 +444,17 @@ METRICS_ENABLED = env.bool("METRICS_ENABLED", default=True)
 # CIDR networks allowed to read /metrics; empty means anyone who reaches the app.
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=[])
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+# One line per request (lms.request, its level by status: 5xx ERROR, 4xx WARNING) and one
+# line with the traceback per unhandled exception; nothing repeats either. Everything goes
+# to the root's JSON handler only.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_context": {"()": "lms.logging.RequestContextFilter"}},
+    "filters": {
+        "request_context": {"()": "lms.logging.RequestContextFilter"},
+        "unhandled_errors_only": {"()": "lms.logging.UnhandledErrorsOnly"},
+        "no_server_access_lines": {"()": "lms.logging.NoServerAccessLines"},
+    },
     "formatters": {"json": {"()": "lms.logging.RedactingJsonFormatter"}},
     "handlers": {
         "console": {
@@ -444,9 +465,15 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
-        # The access log (lms.request) says everything django.request would, once.
-        "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # Django's defaults give "django" a plain-text console handler (DEBUG only) and
+        # mail_admins next to the root's: every django.* record would be written twice.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
+        # Its per-response lines repeat lms.request; only unhandled exceptions stay.
+        "django.request": {"level": "ERROR", "filters": ["unhandled_errors_only"]},
+        # The development servers' own access lines repeat lms.request too. (Django's
+        # defaults give django.server a handler of its own and propagate=False.)
+        "django.server": {"filters": ["no_server_access_lines"], "propagate": True},
+        "django.channels.server": {"filters": ["no_server_access_lines"], "propagate": True},
     },
 }
 SENTRY_DSN = env("SENTRY_DSN", default="")

@@ -9,6 +9,11 @@ before any has written: the rule breaks on every run.
 
 Threads close their database connection when done (the pool is small), and none holds
 one while waiting at the start barrier: make tokens and rows before calling this.
+
+A thread held at the point keeps its database connection, so no more threads than the
+pool has free connections (DB_POOL_MAX_SIZE, 4 by default, less the caller's own unless
+it closed it) can be there at once. With more calls than that, pass `hold_parties`: the
+threads then meet in groups of that size, each group checking before any of it writes.
 """
 
 import threading
@@ -26,6 +31,8 @@ T = TypeVar("T")
 
 @contextmanager
 def held_at(point: str, parties: int, hold_seconds: float) -> Iterator[None]:
+    # A Barrier is reusable: with fewer parties than threads, each group that fills it is
+    # released together and the next group meets there again.
     barrier = threading.Barrier(parties)
 
     def hold() -> None:
@@ -41,7 +48,11 @@ def held_at(point: str, parties: int, hold_seconds: float) -> Iterator[None]:
 
 
 def run_together(
-    calls: list[Callable[[], T]], *, hold_at: str | None = None, hold_seconds: float = 2.0
+    calls: list[Callable[[], T]],
+    *,
+    hold_at: str | None = None,
+    hold_seconds: float = 2.0,
+    hold_parties: int | None = None,
 ) -> list[T]:
     start = threading.Barrier(len(calls))
 
@@ -53,10 +64,12 @@ def run_together(
             connection.close()
 
     def run() -> list[T]:
+        if not connection.in_atomic_block:
+            connection.close()  # give the caller's connection back to the small pool
         with ThreadPoolExecutor(max_workers=len(calls)) as pool:
             return list(pool.map(worker, calls))
 
     if hold_at is None:
         return run()
-    with held_at(hold_at, len(calls), hold_seconds):
+    with held_at(hold_at, hold_parties or len(calls), hold_seconds):
         return run()

@@ -5,12 +5,14 @@ from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
-from django.forms.models import model_to_dict
 
 
 def _snapshot(instance: models.Model) -> dict[str, Any]:
+    """Every stored column, non-editable ones (counters, timestamps) included."""
     fresh = type(instance)._default_manager.filter(pk=instance.pk).first()
-    return {} if fresh is None else model_to_dict(fresh)
+    if fresh is None:
+        return {}
+    return {f.attname: getattr(fresh, f.attname) for f in fresh._meta.concrete_fields}
 
 
 @contextmanager

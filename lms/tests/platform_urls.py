@@ -13,6 +13,7 @@ test_views = [
     path("users-cursor/", v.UserCursorListView.as_view()),
     path("admin-only/", v.AdminOnlyView.as_view()),
     path("boom/", v.BoomView.as_view()),
+    path("database-down/", v.DatabaseDownView.as_view()),
     path("django-boom/", v.django_boom),
 ]
 

@@ -85,5 +85,16 @@ class BoomView(APIView):
         raise RuntimeError("internal detail that must not leak")
 
 
+class DatabaseDownView(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    def get(self, request: Request) -> Response:
+        import psycopg
+        from django.db import OperationalError
+
+        cause = psycopg.OperationalError('connection to server at "10.0.0.9" failed: refused')
+        raise OperationalError(str(cause)) from cause
+
+
 def django_boom(request: HttpRequest) -> HttpResponse:
     raise RuntimeError("plain Django view failing")

@@ -1,12 +1,19 @@
 """The API platform through real DRF requests: envelope, problems, pagination, throttles."""
 
+import json
+
 import pytest
 from django.conf import settings
-from django.test import override_settings
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
+from django.http import Http404
+from django.test import Client, RequestFactory, override_settings
+from rest_framework.renderers import JSONRenderer
 
 from accounts.models import User
 from accounts.tests.auth_helpers import access_token_for
 from accounts.tests.factories import AdminFactory, UserFactory
+from lms import views
+from lms.errors import error_code
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("lms.tests.platform_urls")]
 
@@ -17,7 +24,7 @@ PROBLEM = "application/problem+json"
 def assert_problem(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == PROBLEM
-    body = response.json()
+    body = json.loads(response.content)  # also for responses made without the test client
     assert body["status"] == status
     assert body["code"] == code
     assert body["type"] == "/problems/" + code.replace("_", "-")
@@ -89,7 +96,7 @@ def test_unauthenticated_is_401_with_challenge(api_client):
 
 def test_bad_bearer_token_is_401(api_client):
     response = api_client.get(f"{BASE}/users/", HTTP_AUTHORIZATION="Bearer not-a-token")
-    assert_problem(response, 401, "token_not_valid")
+    assert_problem(response, 401, "authentication_failed")
 
 
 def test_forbidden_is_403(api_client):
@@ -135,12 +142,71 @@ def test_unhandled_error_is_generic_500(api_client, caplog):
     assert any("internal detail" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
 
 
+def test_an_unreachable_database_is_503_without_its_details(api_client):
+    body = assert_problem(api_client.get(f"{BASE}/database-down/"), 503, "service_unavailable")
+    assert "10.0.0.9" not in body["detail"]
+
+
 def test_django_level_500_under_api_is_problem(client):
     client.raise_request_exception = False
     response = client.get(f"{BASE}/django-boom/")
     body = assert_problem(response, 500, "server_error")
     assert "plain Django view failing" not in response.content.decode()
     assert body["instance"] == f"{BASE}/django-boom/"
+
+
+def test_every_problem_is_rendered_the_same_compact_way(api_client, client):
+    """Django-level problems (catch-all 404, handler500) read byte for byte like DRF's."""
+    client.raise_request_exception = False
+    user = UserFactory()
+    responses = [
+        api_client.get("/api/v1/nonexistent/"),
+        api_client.get(f"{BASE}/users/{user.pk + 999}/", HTTP_AUTHORIZATION=bearer(user)),
+        client.get(f"{BASE}/django-boom/"),
+        api_client.post(f"{BASE}/echo/", {}),
+        # The docs views render YAML and HTML, but not their refusals.
+        client.post("/api/schema/"),
+        client.get("/api/schema/", HTTP_ACCEPT="text/html"),
+        client.post("/api/docs/"),
+    ]
+    for response in responses:
+        assert response["Content-Type"] == PROBLEM
+        assert response.content == JSONRenderer().render(response.json())
+        assert b"\n" not in response.content and b'": ' not in response.content
+
+
+def test_unknown_api_path_is_404_for_every_method_not_a_csrf_refusal():
+    client = Client(enforce_csrf_checks=True)
+    for method in ("post", "put", "patch", "delete"):
+        response = getattr(client, method)("/api/v1/nonexistent/", content_type="application/json")
+        assert_problem(response, 404, "not_found")
+
+
+def test_django_level_handlers_under_api_answer_declared_codes():
+    factory = RequestFactory()
+    api, page = factory.post("/api/v1/anything/"), factory.post("/accounts/anything/")
+    answers = {
+        "bad_request": views.handler400(api, SuspiciousOperation("x")),
+        "permission_denied": views.handler403(api, PermissionDenied()),
+        "not_found": views.handler404(api, Http404()),
+        "server_error": views.handler500(api),
+        "csrf_failed": views.csrf_failure(api, reason="CSRF cookie not set."),
+    }
+    for code, response in answers.items():
+        body = assert_problem(response, error_code(code).status, code)
+        assert body["instance"] == "/api/v1/anything/"
+    assert json.loads(answers["csrf_failed"].content)["detail"].endswith("CSRF cookie not set.")
+    # Outside /api/ the pages keep Django's HTML answers.
+    for response in (
+        views.handler404(page, Http404()),
+        views.csrf_failure(page, reason="CSRF cookie not set."),
+    ):
+        assert response["Content-Type"].startswith("text/html")
+
+
+def test_bad_host_under_api_is_a_bad_request_problem(client):
+    response = client.get("/api/v1/nonexistent/", HTTP_HOST="evil.example.test")
+    assert_problem(response, 400, "bad_request")
 
 
 def test_scoped_throttle_answers_429_with_retry_after(api_client):

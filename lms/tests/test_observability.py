@@ -3,12 +3,21 @@
 import io
 import json
 import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
 from accounts.tests.auth_helpers import access_token_for
-from accounts.tests.factories import UserFactory
+from accounts.tests.factories import InstructorFactory, UserFactory
+from lms import health
 from lms.logging import RedactingJsonFormatter, RequestContextFilter, redact
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("lms.tests.platform_urls")]
@@ -69,6 +78,117 @@ def test_access_log_is_json_with_context(client, json_log):
     assert line["path"] == "/api/v1/_platform/users/"
     assert isinstance(line["duration_ms"], float)
     assert line["level"] == "INFO"
+
+
+def _failing_check() -> None:
+    raise ConnectionRefusedError(111, "Connection refused")
+
+
+# (path, status, access line level, error lines with a traceback)
+ONE_LINE_CASES = [
+    ("/health/live", 200, "INFO", 0),
+    ("/api/v1/nothing-here/", 404, "WARNING", 0),
+    ("/health/ready", 503, "ERROR", 0),
+    ("/api/v1/_platform/boom/", 500, "ERROR", 1),  # DRF view
+    ("/api/v1/_platform/django-boom/", 500, "ERROR", 1),  # plain Django view
+]
+
+
+@pytest.mark.parametrize(("path", "status", "level", "errors"), ONE_LINE_CASES)
+def test_one_line_per_request_and_one_per_error(
+    client, json_log, monkeypatch, path, status, level, errors
+):
+    monkeypatch.setattr(health, "configured_checks", lambda: {"database": _failing_check})
+    client.raise_request_exception = False
+    response = client.get(path, HTTP_X_REQUEST_ID="rid-once")
+    assert response.status_code == status
+    lines = _lines(json_log)
+    access = [line for line in lines if line["logger"] == "lms.request"]
+    assert [(line["status"], line["level"]) for line in access] == [(status, level)]
+    others = [line for line in lines if line["logger"] != "lms.request"]
+    assert len(others) == errors, others  # no django.request "Not Found: ..." and the like
+    for line in others:
+        assert line["level"] == "ERROR"
+        assert line["exc_info"].startswith("Traceback")
+        assert line["request_id"] == "rid-once"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_run_commands_server_logs_each_request_once(tmp_path):
+    """bin/run's server (daphne's runserver, DEBUG on) writes no access line of its own
+    and Django's console handler repeats nothing: per request, lms.request's line, plus
+    one traceback line for an unhandled exception."""
+    port, broker_port = _free_port(), _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "lms.settings.dev",
+        # An empty database: the catalogue and the session table are missing (500s).
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        # Readiness fails on the broker alone (503); the cache stays local.
+        "CELERY_BROKER_URL": f"redis://127.0.0.1:{broker_port}/0",
+        "LOG_LEVEL": "INFO",
+    }
+    env.pop("REDIS_URL", None)
+    log = tmp_path / "server.log"
+    command = [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"]
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            command, cwd=Path(__file__).resolve().parents[2], env=env, stdout=out, stderr=out
+        )
+    base = f"http://127.0.0.1:{port}"
+    requests = [
+        ("/health/live", {}, 200, 1),
+        ("/api/v1/nothing-here/", {}, 404, 1),
+        ("/health/ready", {}, 503, 1),
+        ("/api/v1/courses/", {}, 500, 2),  # DRF: no such table
+        ("/instructor/", {"Cookie": "sessionid=" + "a" * 32}, 500, 2),  # Django: no session table
+    ]
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, log.read_text()[-3000:]
+            try:
+                urllib.request.urlopen(f"{base}/static/none", timeout=2)  # noqa: S310
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+        for index, (path, headers, status, _) in enumerate(requests):
+            rid = {"X-Request-ID": f"rid-{index}"}
+            request = urllib.request.Request(base + path, headers={**headers, **rid})  # noqa: S310
+            try:
+                urllib.request.urlopen(request, timeout=30)  # noqa: S310
+                answered = 200
+            except urllib.error.HTTPError as error:
+                answered = error.code
+            assert answered == status, (path, answered)
+        time.sleep(0.5)  # let the last lines reach the file
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+    output = log.read_text().splitlines()
+    for index, (path, _, status, expected) in enumerate(requests):
+        mine = [line for line in output if f'"rid-{index}"' in line]
+        assert len(mine) == expected, (path, mine)
+        assert sum(f'"status": {status}' in line for line in mine) == 1
+        # Nothing else mentions the request: no "HTTP GET /x 200" from the server, no
+        # plain-text copy from Django's console handler.
+        strays = [line for line in output if path in line and line not in mine]
+        assert strays == [], strays
+
+
+def test_access_log_names_the_user_of_a_session_page(client, json_log):
+    user = InstructorFactory()
+    client.force_login(user)
+    assert client.get("/instructor/").status_code == 200
+    (line,) = [line for line in _lines(json_log) if line["logger"] == "lms.request"]
+    assert line["user_id"] == user.pk
 
 
 def test_password_and_bearer_token_never_reach_the_logs(client, json_log):

@@ -1,5 +1,6 @@
 """OpenAPI 3 schema (valid, enveloped, problem responses) and Swagger UI with local assets."""
 
+import json
 import re
 
 import pytest
@@ -89,3 +90,48 @@ def test_docs_can_be_switched_off():
         importlib.reload(lms.urls)
         clear_url_caches()
     assert "api-docs" in {getattr(p, "name", None) for p in lms.urls.urlpatterns}
+
+
+def test_schema_is_generated_once_per_process_and_format(client, monkeypatch):
+    from drf_spectacular.generators import SchemaGenerator
+
+    from lms import views
+
+    views._schemas.clear()
+    generated = []
+    original = SchemaGenerator.get_schema
+
+    def counting(self, *args, **kwargs):
+        generated.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", counting)
+    as_json = {"HTTP_ACCEPT": "application/vnd.oai.openapi+json"}
+    first = client.get("/api/schema/", **as_json)
+    second = client.get("/api/schema/", **as_json)
+    assert len(generated) == 1
+    assert first.content == second.content
+    assert first["Content-Type"] == second["Content-Type"] == "application/vnd.oai.openapi+json"
+    assert 'filename="LMS API.json"' in second["Content-Disposition"]
+    yaml_first, yaml_second = client.get("/api/schema/"), client.get("/api/schema/")
+    assert yaml_first.content == yaml_second.content
+    assert yaml_first.content.startswith(b"openapi: 3.")
+    assert yaml_first["Content-Type"].startswith("application/vnd.oai.openapi")
+    assert len(generated) == 2  # one per format
+
+
+def test_the_stored_schema_is_what_each_caller_was_served_before(client):
+    """Nothing in the document depends on the caller: drf-spectacular's own view, which
+    builds it for each request, gives an admin exactly the document we store once."""
+    from drf_spectacular.views import SpectacularAPIView
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    from accounts.tests.factories import AdminFactory
+
+    as_json = "application/vnd.oai.openapi+json"
+    stored = json.loads(client.get("/api/schema/", HTTP_ACCEPT=as_json).content)
+    request = APIRequestFactory().get("/api/schema/", HTTP_ACCEPT=as_json)
+    force_authenticate(request, user=AdminFactory())
+    per_request = SpectacularAPIView.as_view()(request)
+    per_request.render()
+    assert json.loads(per_request.content) == stored

@@ -10,16 +10,17 @@ retried create returns the same Stripe object.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course
-from enrollments.models import Enrollment
-from enrollments.permissions import seated_enrollment
+from accounts.services.users import user_lock
+from enrollments.services import enrollment_join_check
 from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
+from lms.errors import ServiceError
 from payments import stripe_gateway
 from payments.models import Order
 from payments.services.coupons import (
@@ -29,13 +30,11 @@ from payments.services.coupons import (
     redemption_release,
     redemption_take,
 )
-from payments.services.errors import (
-    GatewayFailed,
-    PaymentConflict,
-    PaymentRefused,
-    PaymentsNotConfigured,
-)
-from payments.services.orders import order_settle
+from payments.services.orders import PAID_SOURCE, order_settle
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course
 
 # Stripe's shortest Checkout Session lifetime; a session is reused while it has a margin.
 CHECKOUT_LIFETIME = timedelta(minutes=30)
@@ -51,47 +50,31 @@ class CheckoutResult:
     enrolled: bool = False  # a 100% coupon enrolled without Stripe
 
 
-def _check_course(*, user: User, course: Course) -> None:
+def _check_course(*, user: "User", course: "Course") -> None:
     if course.is_free:
-        raise PaymentConflict(
+        raise ServiceError(
             "course_is_free",
             "This course is free: enroll directly.",
             enroll=f"/api/v1/courses/{course.slug}/enroll/",
         )
-    if course.status == Course.Status.ARCHIVED:
-        raise PaymentRefused("course_archived", "This course is archived.")
-    if course.status != Course.Status.PUBLISHED:
-        raise PaymentRefused("course_not_published", "This course is not open yet.")
-    now = timezone.now()
-    if (course.enrollment_opens_at and now < course.enrollment_opens_at) or (
-        course.enrollment_closes_at and now > course.enrollment_closes_at
-    ):
-        raise PaymentRefused("enrollment_closed", "Enrollment for this course is closed.")
-    if seated_enrollment(user, course) is not None:
-        raise PaymentConflict("already_enrolled", "Already enrolled in this course.")
-    revoked = Enrollment.objects.filter(
-        user_id=user.pk, course_id=course.pk, status=Enrollment.Status.REVOKED
-    ).exists()
-    if revoked:
-        raise PaymentRefused(
-            "enrollment_revoked", "Your enrollment was revoked; ask the course staff."
-        )
-    if course.capacity is not None and course.enrollment_count >= course.capacity:
-        # Paid learners always get their seat once paid; so no money is taken when full.
-        raise PaymentConflict("course_full", "This course is full.")
+    # The one join rule (window, seat, revocation; a full course is not sold, since a
+    # paid learner always gets a seat once paid).
+    enrollment_join_check(course=course, user=user, source=PAID_SOURCE)
 
 
 @transaction.atomic
 def checkout_start(
-    *, user: User, course: Course, kind: str, coupon_code: str | None = None
+    *, user: "User", course: "Course", kind: str, coupon_code: str | None = None
 ) -> CheckoutResult:
     """Creates or reuses the learner's open order for the course and its Stripe object.
 
     kind: Order.Kind.CHECKOUT (a hosted Checkout Session URL) or Order.Kind.INTENT (a
     PaymentIntent's client secret). A total of 0 (a 100% coupon) settles the order at
-    once and enrolls, without Stripe. Raises PaymentError subclasses.
+    once and enrolls, without Stripe. Raises ServiceError: `course_is_free`, the join
+    refusals of enrollments' join check, `coupon_*`, `payments_not_configured`,
+    `stripe_error` (nothing stored).
     """
-    User.objects.select_for_update().filter(pk=user.pk).first()  # one checkout per learner
+    user_lock(user_id=user.pk)  # one checkout per learner at a time
     _check_course(user=user, course=course)
     order = (
         Order.objects.select_for_update()
@@ -103,10 +86,13 @@ def checkout_start(
         coupon_check(coupon=coupon, course=course, user=user, order=order)
     priced = coupon_price(coupon=coupon, course=course)
     if priced.total > 0 and not stripe_gateway.is_configured():
-        raise PaymentsNotConfigured(
+        raise ServiceError(
             "payments_not_configured",
             "Payments are not configured on this server; paid courses cannot be bought yet.",
         )
+    # Checked (course, open order, coupon); the learner's and the coupon's row locks keep
+    # these checks true until the writes below.
+    race_point("payments.checkout_checked")
 
     created = order is None
     now = timezone.now()
@@ -184,7 +170,7 @@ def _metadata(order: Order) -> dict[str, str]:
     }
 
 
-def _session_create(order: Order, course: Course, user: User, now: datetime) -> None:
+def _session_create(order: Order, course: "Course", user: "User", now: datetime) -> None:
     expires_at = now + CHECKOUT_LIFETIME
     params = {
         "mode": "payment",
@@ -211,13 +197,13 @@ def _session_create(order: Order, course: Course, user: User, now: datetime) -> 
             params=params, idempotency_key=order.idempotency_key
         )
     except stripe_gateway.GatewayError as exc:
-        raise GatewayFailed("stripe_error", f"Stripe refused the checkout: {exc}") from exc
+        raise ServiceError("stripe_error", f"Stripe refused the checkout: {exc}") from exc
     order.stripe_checkout_session_id = session["id"]
     order.checkout_url = session["url"] or ""
     order.checkout_expires_at = expires_at
 
 
-def _intent_create(order: Order, user: User) -> None:
+def _intent_create(order: Order, user: "User") -> None:
     params = {
         "amount": order.amount,
         "currency": order.currency.lower(),
@@ -228,13 +214,13 @@ def _intent_create(order: Order, user: User) -> None:
             params=params, idempotency_key=order.idempotency_key
         )
     except stripe_gateway.GatewayError as exc:
-        raise GatewayFailed("stripe_error", f"Stripe refused the payment: {exc}") from exc
+        raise ServiceError("stripe_error", f"Stripe refused the payment: {exc}") from exc
     order.stripe_payment_intent_id = intent["id"]
     order.stripe_client_secret = intent["client_secret"] or ""
 
 
 @transaction.atomic
-def order_cancel(*, order: Order, by: User | None = None) -> Order:
+def order_cancel(*, order: Order, by: "User | None" = None) -> Order:
     """An open order is abandoned (its Checkout Session expired, or the learner gave up):
     its coupon redemption goes back. A payment arriving later still settles it."""
     locked = Order.objects.select_for_update().get(pk=order.pk)

@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from lms.errors import ServiceError
+from payments import stripe_gateway
 from payments.models import Order, StripeEvent
 from payments.services.coupons import redemption_release
 from payments.services.orders import (
@@ -225,3 +227,20 @@ def stripe_event_receive(*, event: dict[str, Any]) -> StripeEvent | None:
         row.result = result[:200]
     row.save(update_fields=["order", "result"])
     return row
+
+
+def stripe_webhook_receive(*, payload: bytes, signature: str) -> StripeEvent | None:
+    """A webhook delivery: verifies `Stripe-Signature` (secret and timestamp tolerance),
+    then stores and applies the event (`stripe_event_receive`; None: a duplicate).
+
+    Raises ServiceError `payments_not_configured`, `invalid_signature` or
+    `invalid_payload`; nothing is stored then."""
+    try:
+        event = stripe_gateway.event_verify(payload=payload, signature=signature)
+    except stripe_gateway.NotConfigured as exc:
+        raise ServiceError("payments_not_configured", "Payments are not configured.") from exc
+    except stripe_gateway.BadSignature as exc:
+        raise ServiceError("invalid_signature", str(exc)) from exc
+    except stripe_gateway.BadPayload as exc:
+        raise ServiceError("invalid_payload", str(exc)) from exc
+    return stripe_event_receive(event=event)

@@ -11,25 +11,29 @@ same events end in the same state.
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course
-from enrollments.models import Enrollment
 from enrollments.permissions import seated_enrollment
-from enrollments.services import EnrollmentError, enrollment_create, enrollment_revoke
+from enrollments.selectors import enrollment_dropped_since
+from enrollments.services import enrollment_create, enrollment_revoke
 from lms.audit.services import audit_log_record
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
 from payments.models import Order
 from payments.money import format_amount
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
 OUTCOME_GRANTED = "granted"
 OUTCOME_REVOKED = "revoked"
+# The enrollment source a payment grants (enrollments' public `source` value).
+PAID_SOURCE = "paid"
 
 
 @dataclass
@@ -118,7 +122,7 @@ def _wants_enrollment(order: Order) -> bool:
     return order.status == Order.Status.REFUNDED and not settings.PAYMENTS_REVOKE_ON_FULL_REFUND
 
 
-def order_settle(*, order: Order, actor: User | None = None) -> str | None:
+def order_settle(*, order: Order, actor: "User | None" = None) -> str | None:
     """Saves the (locked) order with its derived status, publishes receipts on a new
     payment or refund, and grants or revokes the paid enrollment to match. Returns
     "granted", "revoked" or None."""
@@ -142,23 +146,24 @@ def order_settle(*, order: Order, actor: User | None = None) -> str | None:
     return _sync_enrollment(order, actor=actor)
 
 
-def _sync_enrollment(order: Order, *, actor: User | None) -> str | None:
-    course = Course.objects.get(pk=order.course_id)
-    user = User.objects.get(pk=order.user_id)
+def _sync_enrollment(order: Order, *, actor: "User | None") -> str | None:
+    # Fresh rows: the seat check memoises on the course instance.
+    fresh = Order.objects.select_related("course", "user").get(pk=order.pk)
+    course, user = fresh.course, fresh.user
     seat = seated_enrollment(user, course)
     if _wants_enrollment(order):
         if seat is not None or _left_after_paying(order):
             return None
         try:
-            enrollment_create(user=user, course=course, source=Enrollment.Source.PAID)
-        except EnrollmentError as exc:
+            enrollment_create(user=user, course=course, source=PAID_SOURCE)
+        except ServiceError as exc:
             # Paid but the enrollments service refuses (revoked learner, archived course):
             # staff decide (enroll by hand or refund); the order says why.
             _flag(order, f"enrollment_refused: {exc.code}")
             order.save(update_fields=["needs_review", "review_reason"])
             return None
         return OUTCOME_GRANTED
-    if seat is not None and seat.source == Enrollment.Source.PAID:
+    if seat is not None and seat.source == PAID_SOURCE:
         # Only the enrollment the payment gave; a staff grant stays.
         if _other_paid_order(order):
             return None
@@ -169,12 +174,11 @@ def _sync_enrollment(order: Order, *, actor: User | None) -> str | None:
 
 def _left_after_paying(order: Order) -> bool:
     """The learner dropped the course after this payment: their choice, not a gap to repair."""
-    return Enrollment.objects.filter(
-        user_id=order.user_id,
-        course_id=order.course_id,
-        status=Enrollment.Status.DROPPED,
-        dropped_at__gte=order.paid_at,
-    ).exists()
+    if order.paid_at is None:
+        return False
+    return enrollment_dropped_since(
+        user_id=order.user_id, course_id=order.course_id, since=order.paid_at
+    )
 
 
 def _other_paid_order(order: Order) -> bool:

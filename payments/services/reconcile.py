@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from lms.errors import ServiceError
 from payments import stripe_gateway
 from payments.models import Order
 from payments.services.events import (
@@ -70,7 +71,23 @@ def _apply(report: ReconcileReport, func: Any, obj: dict[str, Any], label: str) 
 
 
 def payments_reconcile(*, since: datetime) -> ReconcileReport:
+    """Raises ServiceError `payments_not_configured`, or `stripe_error` when Stripe cannot
+    be listed (what was applied before stays applied: each object is its own transaction)."""
     report = ReconcileReport()
+    try:
+        _reconcile_stripe(report, since)
+    except stripe_gateway.NotConfigured as exc:
+        raise ServiceError(
+            "payments_not_configured", "Payments are not configured on this server."
+        ) from exc
+    except stripe_gateway.GatewayError as exc:
+        raise ServiceError("stripe_error", f"Stripe could not be read: {exc}") from exc
+    _reconcile_enrollments(report, since)
+    logger.info("payments reconciled", extra={"changes": dict(report.changes)})
+    return report
+
+
+def _reconcile_stripe(report: ReconcileReport, since: datetime) -> None:
     for session in stripe_gateway.checkout_sessions_since(since):
         report.sessions_seen += 1
         if session.get("status") == "complete" and session.get("payment_status") == "paid":
@@ -91,7 +108,10 @@ def payments_reconcile(*, since: datetime) -> ReconcileReport:
                     **intent.get("metadata", {}),
                 }
                 _apply(report, charge_refunded_apply, charge, "charge")
-    # Enrollments against orders (covers what Stripe listed and what it no longer lists).
+
+
+def _reconcile_enrollments(report: ReconcileReport, since: datetime) -> None:
+    """Enrollments against orders (covers what Stripe listed and what it no longer lists)."""
     recent = Order.objects.filter(updated_at__gte=since, status__in=Order.SETTLED)
     for order_id in recent.values_list("pk", flat=True).order_by("pk"):
         report.orders_checked += 1
@@ -102,5 +122,3 @@ def payments_reconcile(*, since: datetime) -> ReconcileReport:
             outcome = order_settle(order=order)
         if outcome:
             report.note(outcome, order, "(enrollment matched to order)")
-    logger.info("payments reconciled", extra={"changes": dict(report.changes)})
-    return report

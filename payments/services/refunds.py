@@ -7,16 +7,19 @@ a repeat is refused with 409. The same key goes to Stripe, which deduplicates to
 """
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.models import User
 from lms.audit.services import audit_log_record
+from lms.errors import ServiceError
 from payments import stripe_gateway
 from payments.models import Order, Refund
-from payments.services.errors import GatewayFailed, PaymentConflict, PaymentsNotConfigured
 from payments.services.orders import order_lock, order_settle, refund_total_record
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass
@@ -29,7 +32,7 @@ class RefundResult:
 def order_refund(
     *,
     order: Order,
-    by: User,
+    by: "User",
     reason: str,
     amount: int | None = None,
     idempotency_key: str | None = None,
@@ -37,18 +40,18 @@ def order_refund(
     """Refunds `amount` (default: all that is left) of a paid order through Stripe.
 
     A full refund revokes the paid enrollment (PAYMENTS_REVOKE_ON_FULL_REFUND), a partial
-    one keeps it. Raises PaymentConflict `not_refundable`, ValidationError (amount),
-    GatewayFailed (Stripe refused: nothing stored)."""
+    one keeps it. Raises ServiceError `not_refundable`, `payments_not_configured` or
+    `stripe_error` (Stripe refused: nothing stored), ValidationError (reason, amount)."""
     locked = order_lock(order.pk)
     if locked is None:
-        raise PaymentConflict("not_refundable", "This order no longer exists.")
+        raise ServiceError("not_refundable", "This order no longer exists.")
     if idempotency_key:
         found = Refund.objects.filter(idempotency_key=_client_key(locked, idempotency_key)).first()
         if found is not None:
             return RefundResult(refund=found, created=False)
     settled = locked.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)
     if not settled or not locked.paid_payment_intent_id:  # a 100% coupon paid nothing
-        raise PaymentConflict(
+        raise ServiceError(
             "not_refundable",
             f"Only paid orders can be refunded; this one is {locked.status}.",
         )
@@ -79,11 +82,11 @@ def order_refund(
             idempotency_key=key,
         )
     except stripe_gateway.NotConfigured as exc:
-        raise PaymentsNotConfigured(
+        raise ServiceError(
             "payments_not_configured", "Payments are not configured on this server."
         ) from exc
     except stripe_gateway.GatewayError as exc:
-        raise GatewayFailed("stripe_error", f"Stripe refused the refund: {exc}") from exc
+        raise ServiceError("stripe_error", f"Stripe refused the refund: {exc}") from exc
     status = str(stripe_refund.get("status") or "pending")
     refund = Refund.objects.create(
         order=locked,

@@ -1,20 +1,20 @@
-"""Fixtures of the payments tests: a paid course with its team, people per role, and the
-Stripe side (localstripe in a subprocess for the session, the Checkout fake, keys).
+"""Fixtures of the payments tests: a paid course with its team (the shared cast and
+course builder of lms.testing), and the Stripe side (localstripe in a subprocess for the
+session, the Checkout fake, keys).
 
 localstripe is started once per test session on a free loopback port and stopped after.
 If it cannot start, its tests are skipped, except under CI=true where that is a failure.
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
-from accounts.tests.auth_helpers import client_for
 from accounts.tests.conftest import smtp_server  # noqa: F401  # reused: real SMTP server
 from courses.models import Course
-from enrollments.tests import conftest as enrollments_fixtures
-from enrollments.tests.conftest import ROLES, People, make_course
 from lms.outbox.tests.conftest import celery_worker, redis_broker  # noqa: F401  # real worker
+from lms.testing import Cast, make_course
 from payments.tests.stripe_servers import (
     SECRET_KEY,
     WEBHOOK_SECRET,
@@ -23,22 +23,17 @@ from payments.tests.stripe_servers import (
     in_ci,
 )
 
-__all__ = ["ROLES", "People", "as_client", "make_paid_course"]
-
-# The enrollments tests' people (fixture) and course team; a paid course has one lesson.
-people = enrollments_fixtures.people
-as_client = client_for
-
 
 def make_paid_course(
-    people: People | None = None, *, price: int = 4900, currency: str = "USD", **kwargs
+    cast: Cast | None = None, *, price: int = 4900, currency: str = "USD", **fields: Any
 ) -> Course:
-    return make_course(people, lessons=1, price_amount=price, currency=currency, **kwargs)
+    """A published course of one lesson at `price` (minor units), with the cast's team."""
+    return make_course(cast, lessons=1, price_amount=price, currency=currency, **fields)
 
 
 @pytest.fixture
-def course(people: People) -> Course:
-    return make_paid_course(people)
+def course(cast: Cast) -> Course:
+    return make_paid_course(cast)
 
 
 @pytest.fixture(scope="session")

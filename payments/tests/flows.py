@@ -5,8 +5,8 @@ from typing import Any
 
 import stripe
 
+from lms.testing import client_for
 from payments.models import Order
-from payments.tests.conftest import as_client
 from payments.tests.stripe_servers import SECRET_KEY, deliver, event
 
 
@@ -15,7 +15,7 @@ def sdk(url: str) -> stripe.StripeClient:
 
 
 def pay_with_intent(user: Any, course: Any, localstripe: Any, *, webhook: bool = True) -> Order:
-    response = as_client(user).post(
+    response = client_for(user).post(
         "/api/v1/payments/intents/", {"course": course.slug}, format="json"
     )
     assert response.status_code in (200, 201), response.content
@@ -27,7 +27,7 @@ def pay_with_intent(user: Any, course: Any, localstripe: Any, *, webhook: bool =
     if webhook:
         assert (
             deliver(
-                as_client(None), event("payment_intent.succeeded", intent.to_dict())
+                client_for(None), event("payment_intent.succeeded", intent.to_dict())
             ).status_code
             == 200
         )

@@ -18,14 +18,14 @@ def logged_in(user) -> Client:
     return client
 
 
-def test_pages_render_with_filters_and_totals(people, course):
-    order = paid_order(people.student, course)
+def test_pages_render_with_filters_and_totals(cast, course):
+    order = paid_order(cast.student, course)
     CouponFactory()
-    client = logged_in(people.admin)
+    client = logged_in(cast.admin)
     for path in [
         "/admin/payments/order/",
         "/admin/payments/order/?status__exact=paid&needs_review__exact=0",
-        f"/admin/payments/order/?q={people.student.email}",
+        f"/admin/payments/order/?q={cast.student.email}",
         f"/admin/payments/order/{order.pk}/change/",
         "/admin/payments/coupon/",
         "/admin/payments/coupon/add/",
@@ -38,20 +38,20 @@ def test_pages_render_with_filters_and_totals(people, course):
     assert "49.00 USD" in html
 
 
-def test_admin_access_alone_does_not_show_orders_or_the_refund_action(people, course):
-    paid_order(people.student, course)
-    people.instructor.is_staff = True  # instructors may be given admin access
-    people.instructor.save()
-    assert logged_in(people.instructor).get("/admin/payments/order/").status_code == 403
-    people.instructor.user_permissions.add(Permission.objects.get(codename="view_order"))
-    response = logged_in(people.instructor).get("/admin/payments/order/")
+def test_admin_access_alone_does_not_show_orders_or_the_refund_action(cast, course):
+    paid_order(cast.student, course)
+    cast.instructor.is_staff = True  # instructors may be given admin access
+    cast.instructor.save()
+    assert logged_in(cast.instructor).get("/admin/payments/order/").status_code == 403
+    cast.instructor.user_permissions.add(Permission.objects.get(codename="view_order"))
+    response = logged_in(cast.instructor).get("/admin/payments/order/")
     assert response.status_code == 200
     assert "refund_in_full" not in response.content.decode()
 
 
-def test_refund_action(people, course, stripe_on, localstripe):
-    order = pay_with_intent(people.student, course, localstripe)
-    response = logged_in(people.admin).post(
+def test_refund_action(cast, course, stripe_on, localstripe):
+    order = pay_with_intent(cast.student, course, localstripe)
+    response = logged_in(cast.admin).post(
         "/admin/payments/order/",
         {"action": "refund_in_full", "_selected_action": [order.pk]},
         follow=True,

@@ -9,8 +9,8 @@ from django.core import mail
 from enrollments.models import Enrollment
 from lms.outbox.models import OutboxMessage
 from lms.outbox.services import outbox_relay
+from lms.testing import client_for
 from payments.models import Order, StripeEvent
-from payments.tests.conftest import as_client
 from payments.tests.stripe_servers import SECRET_KEY, deliver, event
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +21,9 @@ def localstripe_client(url: str) -> stripe.StripeClient:
 
 
 def test_paymentintent_paid_on_localstripe_enrolls_once_and_queues_a_receipt(
-    people, course, stripe_on, localstripe
+    cast, course, stripe_on, localstripe
 ):
-    client = as_client(people.student)
+    client = client_for(cast.student)
     response = client.post("/api/v1/payments/intents/", {"course": course.slug}, format="json")
     assert response.status_code == 201, response.content
     data = response.json()["data"]
@@ -39,9 +39,9 @@ def test_paymentintent_paid_on_localstripe_enrolls_once_and_queues_a_receipt(
     assert intent.status == "succeeded"
     assert intent.metadata["order_id"] == str(data["order"]["id"])
     # Paying is not enrolling: only the webhook enrolls.
-    assert not Enrollment.objects.filter(user=people.student, course=course).exists()
+    assert not Enrollment.objects.filter(user=cast.student, course=course).exists()
 
-    response = deliver(as_client(None), event("payment_intent.succeeded", intent.to_dict()))
+    response = deliver(client_for(None), event("payment_intent.succeeded", intent.to_dict()))
     assert response.status_code == 200, response.content
     assert response.json()["data"] == {"received": True, "duplicate": False}
 
@@ -49,7 +49,7 @@ def test_paymentintent_paid_on_localstripe_enrolls_once_and_queues_a_receipt(
     assert order.status == "paid"
     assert order.paid_payment_intent_id == intent_id
     assert order.stripe_charge_id.startswith("ch_")
-    enrollment = Enrollment.objects.get(user=people.student, course=course)
+    enrollment = Enrollment.objects.get(user=cast.student, course=course)
     assert (enrollment.status, enrollment.source) == ("active", "paid")
     assert (
         OutboxMessage.objects.filter(
@@ -63,12 +63,12 @@ def test_paymentintent_paid_on_localstripe_enrolls_once_and_queues_a_receipt(
     outbox_relay()
     receipts = [m for m in mail.outbox if m.subject == f"Your receipt for {course.title}"]
     assert len(receipts) == 1
-    assert receipts[0].to == [people.student.email]
+    assert receipts[0].to == [cast.student.email]
     assert "49.00 USD" in receipts[0].body
 
 
-def test_checkout_session_paid_enrolls_through_the_webhook(people, course, stripe_on):
-    client = as_client(people.student)
+def test_checkout_session_paid_enrolls_through_the_webhook(cast, course, stripe_on):
+    client = client_for(cast.student)
     response = client.post(f"/api/v1/courses/{course.slug}/checkout/", {}, format="json")
     assert response.status_code == 201, response.content
     data = response.json()["data"]
@@ -83,24 +83,24 @@ def test_checkout_session_paid_enrolls_through_the_webhook(people, course, strip
     assert "{CHECKOUT_SESSION_ID}" in sent["form"]["success_url"]
 
     session = stripe_on.complete(order.stripe_checkout_session_id)
-    response = deliver(as_client(None), event("checkout.session.completed", session))
+    response = deliver(client_for(None), event("checkout.session.completed", session))
     assert response.status_code == 200
     order.refresh_from_db()
     assert order.status == "paid"
-    assert Enrollment.objects.get(user=people.student, course=course).status == "active"
+    assert Enrollment.objects.get(user=cast.student, course=course).status == "active"
 
 
-def test_the_success_redirect_alone_never_enrolls(people, course, stripe_on, client):
-    api = as_client(people.student)
+def test_the_success_redirect_alone_never_enrolls(cast, course, stripe_on, client):
+    api = client_for(cast.student)
     data = api.post(f"/api/v1/courses/{course.slug}/checkout/", {}, format="json").json()["data"]
     order = Order.objects.get(pk=data["order"]["id"])
     stripe_on.complete(order.stripe_checkout_session_id)  # paid at Stripe, webhook not yet in
-    client.force_login(people.student)
+    client.force_login(cast.student)
     page = client.get(f"/payments/success/?session_id={order.stripe_checkout_session_id}")
     assert page.status_code == 200
     assert b"being confirmed" in page.content
     order.refresh_from_db()
     assert order.status == "pending"
-    assert not Enrollment.objects.filter(user=people.student, course=course).exists()
+    assert not Enrollment.objects.filter(user=cast.student, course=course).exists()
     # Nor does the API: enrolling directly still asks for payment.
     assert api.post(f"/api/v1/courses/{course.slug}/enroll/").status_code == 402

@@ -3,28 +3,28 @@ SMTP server (aiosmtpd) receives them, once each, for a payment and for a refund.
 
 import pytest
 
-from payments.tests.conftest import as_client
+from lms.testing import client_for
 from payments.tests.flows import pay_with_intent
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 
 
 def test_paid_and_refunded_receipts_through_worker_and_smtp(
-    people,
+    cast,
     course,
     stripe_on,
     localstripe,
     celery_worker,
     smtp_server,
 ):
-    order = pay_with_intent(people.student, course, localstripe)
+    order = pay_with_intent(cast.student, course, localstripe)
     messages = smtp_server.wait_for(2)  # enrollment confirmation + receipt
     receipts = [m for m in messages if m["Subject"] == f"Your receipt for {course.title}"]
     assert len(receipts) == 1
-    assert receipts[0]["To"] == people.student.email
+    assert receipts[0]["To"] == cast.student.email
     assert "49.00 USD" in receipts[0].get_body(("plain",)).get_content()
 
-    response = as_client(people.admin).post(
+    response = client_for(cast.admin).post(
         f"/api/v1/orders/{order.pk}/refund/", {"amount": 900, "reason": "Late"}, format="json"
     )
     assert response.status_code == 201

@@ -2,7 +2,8 @@
 
 Services take keyword-only arguments, validate, write in one transaction and tell the
 gradebook through `lms.grading` signals. They check invariants, not permissions: callers
-ask `quizzes.permissions` first.
+ask `quizzes.permissions` first. Refusals are `lms.errors.ServiceError` with the codes of
+`quizzes.errors`; bad values are Django `ValidationError`s naming the field.
 """
 
 from quizzes.services.attempts import (
@@ -32,7 +33,6 @@ from quizzes.services.authoring import (
     quiz_question_add,
     quiz_update,
 )
-from quizzes.services.errors import QuizConflict, QuizError, QuizRefused
 from quizzes.services.scoring import (
     answer_grade,
     counted_score,
@@ -43,9 +43,6 @@ from quizzes.services.scoring import (
 __all__ = [
     "QUESTION_FIELDS",
     "QUIZ_FIELDS",
-    "QuizConflict",
-    "QuizError",
-    "QuizRefused",
     "answer_grade",
     "attempt_answers_save",
     "attempt_expire_if_due",

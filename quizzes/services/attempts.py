@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,13 +26,23 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from accounts.models import User
-from enrollments.models import Enrollment
-from quizzes import grading
-from quizzes.cache import blueprint_key, cached
+from lms.cache import cached
+from lms.concurrency import race_point
+from lms.errors import ServiceError
+from quizzes import payloads
+from quizzes.cache import blueprint_key
 from quizzes.models import Attempt, AttemptAnswer, Question, QuestionTag, Quiz, QuizItem
-from quizzes.services.errors import QuizConflict, QuizRefused
 from quizzes.services.scoring import attempt_grade
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from enrollments.models import Enrollment
+
+# Where racing starts of one learner are held in tests (lms.testing.run_together): each
+# has found no attempt in progress and read the last attempt number, none has inserted.
+RACE_START_CHECKED = "quizzes.attempt_start.checked"
+# ...and racing submits of one attempt: each has seen it in progress, none has graded it.
+RACE_SUBMIT_CHECKED = "quizzes.attempt_submit.checked"
 
 # Items whose presentation order is always shuffled: showing them in the key's order
 # would give the answer away.
@@ -44,11 +54,11 @@ def grace() -> timedelta:
     return timedelta(seconds=settings.QUIZ_GRACE_SECONDS)
 
 
-def attempts_allowed(quiz: Quiz, enrollment: Enrollment) -> int:
+def attempts_allowed(quiz: Quiz, enrollment: "Enrollment") -> int:
     return quiz.max_attempts + enrollment.extra_attempts
 
 
-def deadline_for(quiz: Quiz, enrollment: Enrollment, started_at: datetime) -> datetime | None:
+def deadline_for(quiz: Quiz, enrollment: "Enrollment", started_at: datetime) -> datetime | None:
     candidates = []
     if quiz.time_limit_minutes:
         seconds = Decimal(quiz.time_limit_minutes * 60) * enrollment.time_multiplier
@@ -146,7 +156,7 @@ def _draw(quiz: Quiz, rng: random.Random) -> list[Slot]:
             and (not item["tag"] or item["tag"] in q["tags"])
         )
         if len(pool_ids) < item["count"]:
-            raise QuizConflict(
+            raise ServiceError(
                 "not_enough_questions", "This quiz draws more questions than its pool holds."
             )
         for pk in rng.sample(pool_ids, item["count"]):
@@ -179,18 +189,19 @@ def presentation_order(quiz: Quiz, slot: Slot, rng: random.Random) -> dict[str, 
 
 def _check_open(quiz: Quiz, now: datetime) -> None:
     if not quiz.published:
-        raise QuizRefused("quiz_not_open", "This quiz is not published.")
+        raise ServiceError("quiz_not_open", "This quiz is not published.")
     if quiz.opens_at is not None and now < quiz.opens_at:
-        raise QuizRefused("quiz_not_open", "This quiz is not open yet.", opens_at=quiz.opens_at)
+        raise ServiceError("quiz_not_open", "This quiz is not open yet.", opens_at=quiz.opens_at)
     if quiz.closes_at is not None and now >= quiz.closes_at:
-        raise QuizRefused("quiz_closed", "This quiz is closed.")
+        raise ServiceError("quiz_closed", "This quiz is closed.")
 
 
 def attempt_start(
-    *, quiz: Quiz, user: User, enrollment: Enrollment, now: datetime | None = None
+    *, quiz: Quiz, user: "User", enrollment: "Enrollment", now: datetime | None = None
 ) -> tuple[Attempt, bool]:
     """Starts an attempt, or returns the one in progress (`created` False). Raises
-    QuizRefused (`quiz_not_open`, `quiz_closed`, `no_attempts_left`).
+    ServiceError `quiz_not_open`, `quiz_closed`, `no_attempts_left`, `quiz_empty`,
+    `not_enough_questions`.
 
     An expired attempt in progress is submitted first, in its own transaction: a refusal
     to start a new one must not undo that."""
@@ -206,13 +217,13 @@ def attempt_start(
 START_RETRIES = 5
 
 
-def _in_progress(quiz: Quiz, user: User) -> Attempt | None:
+def _in_progress(quiz: Quiz, user: "User") -> Attempt | None:
     return Attempt.objects.filter(quiz=quiz, user=user, status=Attempt.Status.IN_PROGRESS).first()
 
 
 @transaction.atomic
 def _start(
-    *, quiz: Quiz, user: User, enrollment: Enrollment, now: datetime
+    *, quiz: Quiz, user: "User", enrollment: "Enrollment", now: datetime
 ) -> tuple[Attempt, bool]:
     # No attempt was in progress a moment ago; one started since by a racing request
     # makes the insert below fail, and that attempt is returned instead.
@@ -221,12 +232,13 @@ def _start(
     rng = random.Random(seed)  # noqa: S311 - shuffling, not secrets
     slots = _draw(quiz, rng)
     if not slots:
-        raise QuizConflict("quiz_empty", "This quiz has no questions yet.")
+        raise ServiceError("quiz_empty", "This quiz has no questions yet.")
     # Read committed: each round sees what racing starts committed before it.
     for _ in range(START_RETRIES):
         last = Attempt.objects.filter(quiz=quiz, user=user).aggregate(n=Max("number"))["n"] or 0
         if last >= attempts_allowed(quiz, enrollment):
-            raise QuizRefused("no_attempts_left", "You have used every attempt of this quiz.")
+            raise ServiceError("no_attempts_left", "You have used every attempt of this quiz.")
+        race_point(RACE_START_CHECKED)
         try:
             with transaction.atomic():
                 attempt = Attempt.objects.create(
@@ -257,34 +269,47 @@ def _start(
             ]
         )
         return attempt, True
-    raise QuizConflict("attempt_conflict", "Too many simultaneous starts; try again.")
+    raise ServiceError("attempt_conflict", "Too many simultaneous starts; try again.")
 
 
 # --- autosave ---------------------------------------------------------------------------
 
 
-@transaction.atomic
 def attempt_answers_save(
     *, attempt: Attempt, answers: list[dict[str, Any]], now: datetime | None = None
 ) -> tuple[Attempt, list[AttemptAnswer]]:
     """Saves some answers ({"answer_id", "response"}; a None response clears one).
-    Idempotent; every answer is validated before anything is written. Returns the
-    attempt and the rows named in `answers`. Raises QuizConflict `attempt_submitted` or
-    `deadline_passed` (after the deadline plus the grace)."""
+    Idempotent; every answer is validated before anything is written (ValidationError
+    naming `answers.N.response.<field>`). Returns the attempt and the rows named in
+    `answers`. Raises ServiceError `attempt_submitted`, or `deadline_passed` after the
+    deadline plus the grace, having submitted the attempt with what was saved in time."""
     now = now or timezone.now()
+    try:
+        return _answers_save(attempt=attempt, answers=answers, now=now)
+    except ServiceError as exc:
+        if exc.code == "deadline_passed":
+            # In its own transaction: the refusal must not undo the submit.
+            attempt_submit(attempt=attempt, auto=True, now=now)
+        raise
+
+
+@transaction.atomic
+def _answers_save(
+    *, attempt: Attempt, answers: list[dict[str, Any]], now: datetime
+) -> tuple[Attempt, list[AttemptAnswer]]:
     locked = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if locked.status != Attempt.Status.IN_PROGRESS and not locked.auto_submitted:
-        raise QuizConflict("attempt_submitted", "This attempt is already submitted.")
+        raise ServiceError("attempt_submitted", "This attempt is already submitted.")
     if locked.status != Attempt.Status.IN_PROGRESS or is_past_grace(locked, now):
-        raise QuizConflict(
+        raise ServiceError(
             "deadline_passed",
             "Time is up: the deadline has passed and answers are no longer accepted.",
-            deadline=locked.deadline.isoformat() if locked.deadline else None,
+            deadline=locked.deadline,
         )
     rows = {
         a.pk: a for a in AttemptAnswer.objects.filter(attempt=locked).select_related("question")
     }
-    errors: dict[str, ValidationError] = {}
+    errors: dict[str, list[ValidationError]] = {}
     changed: dict[int, AttemptAnswer] = {}
     named: dict[int, AttemptAnswer] = {}
     for index, entry in enumerate(answers):
@@ -292,16 +317,20 @@ def attempt_answers_save(
         if answer is not None:
             named[answer.pk] = answer
         if answer is None:
-            errors[f"answers.{index}.answer_id"] = ValidationError(
-                "Not a question of this attempt.", code="invalid"
-            )
+            errors[f"answers.{index}.answer_id"] = [
+                ValidationError("Not a question of this attempt.", code="invalid")
+            ]
             continue
         try:
-            response = grading.clean_response(
-                answer.question.kind, answer.question.data, entry.get("response")
+            response = payloads.clean_response(
+                answer.question.kind,
+                answer.question.data,
+                entry.get("response"),
+                attr=f"answers.{index}.response",
             )
         except ValidationError as exc:
-            errors[f"answers.{index}.response"] = exc
+            for attr, messages in exc.error_dict.items():
+                errors.setdefault(attr, []).extend(messages)
             continue
         if response != answer.response:
             answer.response = response
@@ -328,6 +357,7 @@ def attempt_submit(
     locked = Attempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
     if locked.status == Attempt.Status.SUBMITTED:
         return locked, False
+    race_point(RACE_SUBMIT_CHECKED)
     locked.status = Attempt.Status.SUBMITTED
     # A late auto-submit is stamped with the deadline: that is when time ran out.
     late = locked.deadline is not None and now > locked.deadline

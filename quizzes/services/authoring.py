@@ -8,19 +8,20 @@ used it (outbox topic `quizzes.question_regrade`, after commit).
 
 import secrets
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 
-from accounts.models import User
-from courses.models import Course, Lesson
+from courses.selectors import lesson_list
+from courses.services import lesson_activity_changed
 from lms.audit.services import audit_log_record
+from lms.errors import ServiceError
 from lms.grading import grade_item_changed
 from lms.outbox.services import outbox_publish
-from quizzes import grading
+from quizzes import grading, payloads
 from quizzes.cache import quiz_cache_bump
 from quizzes.models import (
     Attempt,
@@ -31,7 +32,10 @@ from quizzes.models import (
     Quiz,
     QuizItem,
 )
-from quizzes.services.errors import QuizConflict
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from courses.models import Course
 
 QUIZ_FIELDS = (
     "title",
@@ -63,7 +67,7 @@ def _invalid(attr: str, message: str, code: str = "invalid") -> ValidationError:
 
 
 @transaction.atomic
-def bank_create(*, course: Course, title: str) -> QuestionBank:
+def bank_create(*, course: "Course", title: str) -> QuestionBank:
     title = title.strip()
     if not title:
         raise _invalid("title", "A bank needs a title.", "required")
@@ -87,7 +91,7 @@ def bank_update(*, bank: QuestionBank, title: str) -> QuestionBank:
 @transaction.atomic
 def bank_delete(*, bank: QuestionBank) -> None:
     if AttemptAnswer.objects.filter(question__bank=bank).exists():
-        raise QuizConflict("question_in_use", "Learners answered questions of this bank.")
+        raise ServiceError("question_in_use", "Learners answered questions of this bank.")
     quiz_ids = set(QuizItem.objects.filter(question__bank=bank).values_list("quiz_id", flat=True))
     quiz_ids |= set(QuizItem.objects.filter(draw_bank=bank).values_list("quiz_id", flat=True))
     bank.delete()
@@ -99,9 +103,11 @@ def bank_delete(*, bank: QuestionBank) -> None:
 # --- questions --------------------------------------------------------------------------
 
 
-def _with_ids(data: dict[str, Any]) -> dict[str, Any]:
+def _with_ids(data: Any) -> Any:
     """Entries without an id get a short random one (never their position: ids must not
-    hint at the answer)."""
+    hint at the answer). Anything else is left for quizzes.payloads to judge."""
+    if not isinstance(data, dict):
+        return data
     out = dict(data)
     for name, prefix in ID_LISTS.items():
         entries = out.get(name)
@@ -111,9 +117,8 @@ def _with_ids(data: dict[str, Any]) -> dict[str, Any]:
         for entry in entries:
             if isinstance(entry, dict):
                 entry = dict(entry)
-                if not str(entry.get("id") or "").strip():
+                if entry.get("id") is None or entry.get("id") == "":
                     entry["id"] = f"{prefix}{secrets.token_hex(4)}"
-                entry["id"] = str(entry["id"])[:40]
             fixed.append(entry)
         out[name] = fixed
     return out
@@ -164,9 +169,9 @@ def question_create(
 ) -> Question:
     if not prompt or not prompt.strip():
         raise _invalid("prompt", "A question needs a prompt.", "required")
-    data = _with_ids(data or {})
-    key = key or {}
-    grading.validate_definition(kind, data, key)
+    data = _with_ids({} if data is None else data)
+    key = {} if key is None else key
+    payloads.clean_definition(kind, data, key)
     clean_tags = _clean_tags(tags)
     question = Question.objects.create(
         bank=bank,
@@ -192,11 +197,11 @@ def question_update(*, question: Question, **fields: Any) -> Question:
     current = Question.objects.select_for_update().get(pk=question.pk)
     answered = AttemptAnswer.objects.filter(question=current).exists()
     if "kind" in fields and fields["kind"] != current.kind and answered:
-        raise QuizConflict("question_in_use", "Learners answered this question: keep its kind.")
+        raise ServiceError("question_in_use", "Learners answered this question: keep its kind.")
     kind = fields.get("kind", current.kind)
     data = _with_ids(fields["data"]) if "data" in fields else current.data
     key = fields.get("key", current.key)
-    grading.validate_definition(kind, data, key)
+    payloads.clean_definition(kind, data, key)
     if "prompt" in fields:
         if not str(fields["prompt"]).strip():
             raise _invalid("prompt", "A question needs a prompt.", "required")
@@ -222,7 +227,7 @@ def question_delete(*, question: Question) -> None:
         with transaction.atomic():
             question.delete()
     except (ProtectedError, IntegrityError) as exc:
-        raise QuizConflict(
+        raise ServiceError(
             "question_in_use", "Learners answered this question; it cannot be deleted."
         ) from exc
     quiz_cache_bump(question.course_id)
@@ -274,18 +279,18 @@ def _check_quiz(quiz: Quiz) -> None:
             errors[attr] = ValidationError(
                 "Set a closing time for this policy.", code="needs_close"
             )
-    if quiz.lesson_id is not None:
-        lesson = quiz.lesson if isinstance(quiz.lesson, Lesson) else None
-        course_id = lesson.module.course_id if lesson else None
-        if course_id != quiz.course_id:
-            errors["lesson"] = ValidationError("Pick a lesson of this course.", code="invalid")
+    if (
+        quiz.lesson_id is not None
+        and not lesson_list(course=quiz.course).filter(pk=quiz.lesson_id).exists()
+    ):
+        errors["lesson"] = ValidationError("Pick a lesson of this course.", code="invalid")
     if errors:
         raise ValidationError(errors)
     quiz.full_clean(exclude=["course", "lesson"])
 
 
 @transaction.atomic
-def quiz_create(*, course: Course, by: User, title: str, **fields: Any) -> Quiz:
+def quiz_create(*, course: "Course", by: "User", title: str, **fields: Any) -> Quiz:
     unknown = set(fields) - set(QUIZ_FIELDS)
     if unknown:
         raise ValueError(f"Not quiz fields: {sorted(unknown)}")
@@ -294,31 +299,38 @@ def quiz_create(*, course: Course, by: User, title: str, **fields: Any) -> Quiz:
     quiz.save()
     audit_log_record(actor=by, action="quiz.created", target=quiz)
     _grade_item_changed(quiz)
+    if quiz.lesson_id:  # the lesson now shows this quiz's id
+        lesson_activity_changed(course_id=quiz.course_id)
     return quiz
 
 
 @transaction.atomic
-def quiz_update(*, quiz: Quiz, by: User, **fields: Any) -> Quiz:
+def quiz_update(*, quiz: Quiz, by: "User", **fields: Any) -> Quiz:
     unknown = set(fields) - set(QUIZ_FIELDS)
     if unknown:
         raise ValueError(f"Not quiz fields: {sorted(unknown)}")
     current = Quiz.objects.select_for_update().select_related("course").get(pk=quiz.pk)
+    linked = (current.lesson_id, current.published)
     for name, value in fields.items():
         setattr(current, name, value.strip() if name == "title" else value)
     _check_quiz(current)
     current.updated_at = timezone.now()
     current.save()
     _grade_item_changed(current)
+    if (current.lesson_id, current.published) != linked:
+        lesson_activity_changed(course_id=current.course_id)
     return current
 
 
 @transaction.atomic
-def quiz_delete(*, quiz: Quiz, by: User) -> None:
+def quiz_delete(*, quiz: Quiz, by: "User") -> None:
     current = Quiz.objects.select_for_update().get(pk=quiz.pk)
     if Attempt.objects.filter(quiz=current).exists():
-        raise QuizConflict("quiz_has_attempts", "Learners attempted this quiz; unpublish it.")
+        raise ServiceError("quiz_has_attempts", "Learners attempted this quiz; unpublish it.")
     audit_log_record(actor=by, action="quiz.deleted", target=current)
     _grade_item_changed(current, deleted=True)
+    if current.lesson_id:
+        lesson_activity_changed(course_id=current.course_id)
     current.delete()
 
 

@@ -11,20 +11,23 @@ completes the quiz's lesson (if it has one) through `enrollments.services.lesson
 import logging
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from accounts.models import User
-from enrollments.models import Enrollment
+from enrollments.selectors import seated_enrollment_of
 from enrollments.services import lesson_complete
 from lms.audit.services import audit_log_record
+from lms.errors import ServiceError
 from lms.grading import score_changed
 from quizzes import grading
 from quizzes.models import Attempt, AttemptAnswer, Quiz
-from quizzes.services.errors import QuizConflict
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -135,9 +138,7 @@ def _complete_lesson_if_passed(attempt: Attempt) -> None:
     quiz = attempt.quiz
     if not attempt.passed or quiz.lesson is None:
         return
-    enrollment = Enrollment.objects.filter(
-        user_id=attempt.user_id, course_id=quiz.course_id, status__in=Enrollment.SEATED
-    ).first()
+    enrollment = seated_enrollment_of(user_id=attempt.user_id, course_id=quiz.course_id)
     if enrollment is None:
         return  # the learner left the course; nothing to complete
     lesson_complete(enrollment=enrollment, lesson=quiz.lesson)
@@ -148,16 +149,17 @@ def _complete_lesson_if_passed(attempt: Attempt) -> None:
 
 @transaction.atomic
 def answer_grade(
-    *, answer: AttemptAnswer, points: Decimal, feedback: str = "", by: User
+    *, answer: AttemptAnswer, points: Decimal, feedback: str = "", by: "User"
 ) -> AttemptAnswer:
-    """A grader scores an essay (or re-scores it). Raises QuizConflict `not_manual` or
-    `not_submitted`, ValidationError for points outside 0..possible."""
+    """A grader scores an essay (or re-scores it); the answer comes back with its attempt
+    rescored. Raises ServiceError `not_manual` or `not_submitted`, ValidationError for
+    points outside 0..possible."""
     attempt = Attempt.objects.select_for_update().select_related("quiz").get(pk=answer.attempt_id)
     current = AttemptAnswer.objects.select_related("question").get(pk=answer.pk)
     if current.question.kind not in grading.MANUAL_KINDS:
-        raise QuizConflict("not_manual", "Only essays are graded by hand.")
+        raise ServiceError("not_manual", "Only essays are graded by hand.")
     if attempt.status != Attempt.Status.SUBMITTED:
-        raise QuizConflict("not_submitted", "The attempt is not submitted yet.")
+        raise ServiceError("not_submitted", "The attempt is not submitted yet.")
     if points < 0 or points > current.points_possible or points != points.quantize(TWO_PLACES):
         raise ValidationError(
             {
@@ -183,6 +185,7 @@ def answer_grade(
     attempt.save(update_fields=["score", "percent", "passed", "pending_count", "graded_at"])
     score_publish(quiz=attempt.quiz, user_id=attempt.user_id)
     _complete_lesson_if_passed(attempt)
+    current.attempt = attempt
     return current
 
 

@@ -1,7 +1,8 @@
-"""Fixtures of the quizzes tests: a published course with a team (owner, co-instructor,
-TA), two enrolled students, another instructor and an admin; quizzes built through the
-services with one question of every kind."""
+"""Fixtures of the quizzes tests: the platform's cast (lms.testing) and a published
+course with its team and two enrolled students; quizzes built through the services with
+one question of every kind."""
 
+import copy
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,17 +11,11 @@ from typing import Any
 import pytest
 
 from accounts.models import User
-from accounts.tests.auth_helpers import client_for
 from courses.models import Course
-from enrollments.services import enrollment_create
-from enrollments.tests.conftest import People, make_course
 from lms.grading import grade_item_changed, score_changed
+from lms.testing import Cast, make_course
 from quizzes import services
 from quizzes.models import Question, QuestionBank, Quiz
-
-__all__ = ["People", "client_for", "make_course"]
-
-ROLES = ("anonymous", "student", "other_student", "ta", "instructor", "other_instructor", "admin")
 
 # Answers that appear nowhere else, so a scan of a response body can find them.
 SECRETS = {
@@ -31,18 +26,30 @@ SECRETS = {
     "guidance": "GUIDANCE-SECRET-7",
 }
 
+# Entry ids are given (as a client may): random-looking, never positional.
 QUESTION_SPECS: dict[str, dict[str, Any]] = {
     "single": {
-        "data": {"options": [{"text": "Paris"}, {"text": "Lyon"}, {"text": "Nice"}]},
-        "correct_index": 0,
+        "data": {
+            "options": [
+                {"id": "o3fa9", "text": "Paris"},
+                {"id": "o81c2", "text": "Lyon"},
+                {"id": "o5d07", "text": "Nice"},
+            ]
+        },
+        "key": {"correct": "o3fa9"},
     },
     "multiple": {
         "data": {
-            "options": [{"text": "2"}, {"text": "3"}, {"text": "4"}, {"text": "5"}],
+            "options": [
+                {"id": "o1b4e", "text": "2"},
+                {"id": "o9c3a", "text": "3"},
+                {"id": "o2f8d", "text": "4"},
+                {"id": "o7e61", "text": "5"},
+            ],
             "scoring": "partial",
             "penalty": "1",
         },
-        "correct_indexes": [0, 1, 3],
+        "key": {"correct": ["o1b4e", "o9c3a", "o7e61"]},
     },
     "true_false": {"key": {"correct": True}},
     "short_text": {
@@ -60,41 +67,38 @@ QUESTION_SPECS: dict[str, dict[str, Any]] = {
     },
     "matching": {
         "data": {
-            "prompts": [{"text": "France"}, {"text": "Spain"}],
-            "choices": [{"text": "Paris"}, {"text": "Madrid"}, {"text": "Rome"}],
+            "prompts": [{"id": "p4c1", "text": "France"}, {"id": "p0a7", "text": "Spain"}],
+            "choices": [
+                {"id": "c6b2", "text": "Paris"},
+                {"id": "c3e9", "text": "Madrid"},
+                {"id": "c8d5", "text": "Rome"},
+            ],
         },
-        "pairs": [(0, 0), (1, 1)],
+        "key": {"pairs": {"p4c1": "c6b2", "p0a7": "c3e9"}},
     },
-    "ordering": {"data": {"items": [{"text": "one"}, {"text": "two"}, {"text": "three"}]}},
+    "ordering": {
+        "data": {
+            "items": [
+                {"id": "i7a3", "text": "one"},
+                {"id": "i2f9", "text": "two"},
+                {"id": "i5c0", "text": "three"},
+            ]
+        },
+        "key": {"order": ["i7a3", "i2f9", "i5c0"]},
+    },
     "essay": {"key": {"guidance": SECRETS["guidance"]}},
 }
 
 
 def make_question(bank: QuestionBank, kind: str, *, points: str = "2", tags=None) -> Question:
-    """A question of `kind` through the service; ids are assigned by the service, then the
-    key is set from them."""
+    """A question of `kind` through the service."""
     spec = QUESTION_SPECS[kind]
-    data = spec.get("data", {})
-    key = dict(spec.get("key", {}))
-    from quizzes.services.authoring import _with_ids
-
-    data = _with_ids(data)
-    if kind == "single":
-        key["correct"] = data["options"][spec["correct_index"]]["id"]
-    elif kind == "multiple":
-        key["correct"] = [data["options"][i]["id"] for i in spec["correct_indexes"]]
-    elif kind == "matching":
-        key["pairs"] = {
-            data["prompts"][p]["id"]: data["choices"][c]["id"] for p, c in spec["pairs"]
-        }
-    elif kind == "ordering":
-        key["order"] = [item["id"] for item in data["items"]]
     return services.question_create(
         bank=bank,
         kind=kind,
         prompt=f"A {kind} question?",
-        data=data,
-        key=key,
+        data=copy.deepcopy(spec.get("data", {})),
+        key=copy.deepcopy(spec.get("key", {})),
         points=points,
         tags=tags or [],
     )
@@ -139,26 +143,14 @@ def wrong_response(question: Question) -> dict[str, Any]:
 
 
 @pytest.fixture
-def people(db) -> People:
-    from accounts.tests.factories import AdminFactory, InstructorFactory, UserFactory
-
-    return People(
-        owner=InstructorFactory(),
-        instructor=InstructorFactory(),
-        ta=UserFactory(),
-        other_instructor=InstructorFactory(),
-        student=UserFactory(),
-        other_student=UserFactory(),
-        admin=AdminFactory(),
-    )
+def people(cast: Cast) -> Cast:
+    """The platform's cast (lms.testing), under the name these tests use."""
+    return cast
 
 
 @pytest.fixture
-def course(people: People) -> Course:
-    course = make_course(people, lessons=2)
-    enrollment_create(user=people.student, course=course)
-    enrollment_create(user=people.other_student, course=course)
-    return course
+def course(people: Cast) -> Course:
+    return make_course(people, lessons=2, enroll=("student", "other_student"))
 
 
 def build_quiz(
@@ -181,7 +173,7 @@ def build_quiz(
 
 
 @pytest.fixture
-def quiz_factory(course: Course, people: People) -> Callable[..., Quiz]:
+def quiz_factory(course: Course, people: Cast) -> Callable[..., Quiz]:
     def make(**kwargs: Any) -> Quiz:
         return build_quiz(course, people.owner, **kwargs)
 

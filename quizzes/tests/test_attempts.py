@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from enrollments.models import Enrollment, LessonCompletion
-from enrollments.tests.conftest import lessons_of
 from lms.audit.models import AuditLog
 from lms.outbox.services import outbox_relay
+from lms.testing import client_for, course_lessons, unchanged
 from quizzes import services
 from quizzes.models import Attempt, AttemptAnswer, Question
-from quizzes.tests.conftest import client_for, correct_response, wrong_response
+from quizzes.tests.conftest import correct_response, wrong_response
 
 pytestmark = pytest.mark.django_db
 
@@ -107,26 +107,37 @@ def test_bad_answers_are_400_and_nothing_is_written(people, quiz_factory):
             {"answer_id": numeric.pk, "response": {"value": "NaN"}},
         ]
     }
-    response = client.put(f"/api/v1/attempts/{attempt_id}/answers/", body, format="json")
+    rows = list(AttemptAnswer.objects.filter(attempt_id=attempt_id))
+    with unchanged(*rows):
+        response = client.put(f"/api/v1/attempts/{attempt_id}/answers/", body, format="json")
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["errors"][0]["attr"] == "answers.1.response"
-    assert not AttemptAnswer.objects.filter(attempt_id=attempt_id).exclude(response=None).exists()
+    [error] = response.json()["errors"]
+    assert (error["attr"], error["pointer"]) == (
+        "answers.1.response.value",
+        "/answers/1/response/value",
+    )
+    assert 'Expected {"value": "<number>"}' in error["detail"]
 
-    for bad in (
-        {"answers": [{"answer_id": 999999, "response": None}]},
-        {"answers": "x"},
-        {"answers": [{"answer_id": single.pk, "response": {"choice": "nope"}}]},
-        {"answers": [{"answer_id": single.pk, "response": [1, 2]}]},
+    for bad, pointer in (
+        ({"answers": [{"answer_id": 999999, "response": None}]}, "/answers/0/answer_id"),
+        ({"answers": "x"}, "/answers"),
+        (
+            {"answers": [{"answer_id": single.pk, "response": {"choice": "nope"}}]},
+            "/answers/0/response/choice",
+        ),
+        ({"answers": [{"answer_id": single.pk, "response": [1, 2]}]}, "/answers/0/response"),
     ):
-        response = client.put(f"/api/v1/attempts/{attempt_id}/answers/", bad, format="json")
+        with unchanged(*rows):
+            response = client.put(f"/api/v1/attempts/{attempt_id}/answers/", bad, format="json")
         assert response.status_code == 400, (bad, response.content)
+        assert [e["pointer"] for e in response.json()["errors"]] == [pointer]
 
 
 def test_essay_grading_makes_the_score_final_and_passing_completes_the_lesson(
     people, course, quiz_factory, signals
 ):
-    lesson = lessons_of(course)[0]
+    lesson = course_lessons(course)[0]
     quiz = quiz_factory(kinds=("single", "essay"), lesson=lesson, passing_score_percent=75)
     client = client_for(people.student)
     attempt_id = start(client, quiz).json()["data"]["id"]
@@ -168,7 +179,8 @@ def test_attempts_allowed_include_the_accommodation(people, course, quiz_factory
     for _ in range(2):
         attempt_id = start(client, quiz).json()["data"]["id"]
         assert client.post(f"/api/v1/attempts/{attempt_id}/submit/").status_code == 200
-    refused = start(client, quiz)
+    with unchanged(counts=(Attempt, AttemptAnswer)):
+        refused = start(client, quiz)
     assert refused.status_code == 403 and refused.json()["code"] == "no_attempts_left"
     other = client_for(people.other_student)
     first = start(other, quiz).json()["data"]["id"]
@@ -268,7 +280,8 @@ def test_draws_pick_distinct_questions_from_bank_and_tag_with_a_stored_seed(peop
 def test_closed_and_unpublished_quizzes_cannot_be_started(people, course, quiz_factory):
     past = timezone.now() - timedelta(minutes=1)
     closed = quiz_factory(kinds=("true_false",), opens_at=past - timedelta(days=1), closes_at=past)
-    response = start(client_for(people.student), closed)
-    assert response.status_code == 403 and response.json()["code"] == "quiz_closed"
     draft = quiz_factory(kinds=("true_false",), published=False)
-    assert start(client_for(people.student), draft).status_code == 404
+    with unchanged(closed, draft, counts=(Attempt, AttemptAnswer)):
+        response = start(client_for(people.student), closed)
+        assert response.status_code == 403 and response.json()["code"] == "quiz_closed"
+        assert start(client_for(people.student), draft).status_code == 404

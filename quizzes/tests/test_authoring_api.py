@@ -5,10 +5,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from courses.tests.factories import LessonFactory, ModuleFactory
-from enrollments.tests.conftest import make_course
+from lms.testing import client_for, make_course, unchanged
 from quizzes import services
 from quizzes.models import Question, Quiz, QuizItem
-from quizzes.tests.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 
@@ -67,24 +66,31 @@ def test_bad_authoring_input_is_a_400_problem_and_writes_nothing(people, course)
         f"/api/v1/courses/{course.slug}/question-banks/", {"title": "B"}, format="json"
     ).json()["data"]["id"]
     url = f"/api/v1/question-banks/{bank_id}/questions/"
-    for bad in (
-        {"kind": "nope", "prompt": "?"},
-        {"kind": "single", "prompt": "?", "data": "options", "key": {}},
-        {"kind": "single", "prompt": "?", "data": {"options": [{"text": "A"}]},
-         "key": {"correct": "zz"}},
-        {"kind": "multiple", "prompt": "?", "data": {"options": [{"id": "a", "text": "A"}]},
-         "key": {"correct": [["a"]]}},
-        {"kind": "numeric", "prompt": "?", "key": {"value": "abc"}},
-        {"kind": "numeric", "prompt": "?", "key": {"value": "1", "tolerance": "-1",
-                                                    "mode": "absolute"}},
-        {"kind": "short_text", "prompt": "?", "key": {"accepted": [{"text": "(", "regex": True}]}},
-        {"kind": "ordering", "prompt": "?", "data": {"items": [{"id": "a", "text": "A"}]},
-         "key": {"order": ["a"]}},
-        {"kind": "true_false", "prompt": "?", "key": {"correct": "yes"}, "points": "-1"},
-        {"kind": "true_false", "prompt": "?", "key": {"correct": True}, "tags": ["a b"]},
+    for bad, pointer in (
+        ({"kind": "nope", "prompt": "?"}, "/kind"),
+        ({"kind": "single", "prompt": "?", "data": "options", "key": {}}, "/data"),
+        ({"kind": "single", "prompt": "?", "data": {"options": [{"text": "A"}]},
+          "key": {"correct": "zz"}}, "/key/correct"),
+        ({"kind": "single", "prompt": "?", "data": {"options": [{"text": "A", "correct": True}]},
+          "key": {"correct": "zz"}}, "/data/options/0/correct"),
+        ({"kind": "multiple", "prompt": "?", "data": {"options": [{"id": "a", "text": "A"}]},
+          "key": {"correct": [["a"]]}}, "/key/correct/0"),
+        ({"kind": "numeric", "prompt": "?", "key": {"value": "abc"}}, "/key/value"),
+        ({"kind": "numeric", "prompt": "?", "key": {"value": "1", "tolerance": "-1",
+                                                     "mode": "absolute"}}, "/key/tolerance"),
+        ({"kind": "short_text", "prompt": "?",
+          "key": {"accepted": [{"text": "(", "regex": True}]}}, "/key/accepted"),
+        ({"kind": "ordering", "prompt": "?", "data": {"items": [{"id": "a", "text": "A"}]},
+          "key": {"order": ["a", "b"]}}, "/data/items"),
+        ({"kind": "true_false", "prompt": "?", "key": {"correct": "yes"}}, "/key/correct"),
+        ({"kind": "true_false", "prompt": "?", "key": {"correct": True}, "points": "-1"},
+         "/points"),
+        ({"kind": "true_false", "prompt": "?", "key": {"correct": True}, "tags": ["a b"]},
+         "/tags"),
     ):  # fmt: skip
-        body = problem(owner.post(url, bad, format="json"))
-        assert body["errors"], bad
+        with unchanged(counts=(Question,)):
+            body = problem(owner.post(url, bad, format="json"))
+        assert pointer in [e["pointer"] for e in body["errors"]], (bad, body["errors"])
     assert not Question.objects.exists()
 
     quizzes = f"/api/v1/courses/{course.slug}/quizzes/"
@@ -126,18 +132,19 @@ def test_an_answered_question_keeps_its_kind_and_cannot_be_deleted(people, cours
     client_for(people.student).post(f"/api/v1/quizzes/{quiz.pk}/attempts/")
     question = Question.objects.get(quiz_items__quiz=quiz)
     owner = client_for(people.owner)
-    changed = owner.patch(
-        f"/api/v1/questions/{question.pk}/",
-        {"kind": "essay", "key": {}},
-        format="json",
-    )
-    assert problem(changed, 409)["code"] == "question_in_use"
-    assert problem(owner.delete(f"/api/v1/questions/{question.pk}/"), 409)["code"] == (
-        "question_in_use"
-    )
-    assert problem(owner.delete(f"/api/v1/quizzes/{quiz.pk}/"), 409)["code"] == (
-        "quiz_has_attempts"
-    )
+    with unchanged(question, quiz, counts=(Question, Quiz, QuizItem)):
+        changed = owner.patch(
+            f"/api/v1/questions/{question.pk}/",
+            {"kind": "essay", "key": {}},
+            format="json",
+        )
+        assert problem(changed, 409)["code"] == "question_in_use"
+        assert problem(owner.delete(f"/api/v1/questions/{question.pk}/"), 409)["code"] == (
+            "question_in_use"
+        )
+        assert problem(owner.delete(f"/api/v1/quizzes/{quiz.pk}/"), 409)["code"] == (
+            "quiz_has_attempts"
+        )
 
 
 def test_a_question_added_to_a_quiz_is_stored_with_its_item_or_not_at_all(people, course):

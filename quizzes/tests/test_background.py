@@ -14,10 +14,11 @@ from django.utils import timezone
 from lms.celery import app as celery_app
 from lms.outbox.models import OutboxMessage
 from lms.outbox.tests.conftest import publishing_to, purge_queues, wait_until
+from lms.testing import client_for
 from quizzes import services
 from quizzes.models import Attempt, AttemptAnswer, Question
 from quizzes.tasks import attempts_expire_task
-from quizzes.tests.conftest import client_for, correct_response
+from quizzes.tests.conftest import correct_response
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis]
 

@@ -10,7 +10,7 @@ import pytest
 from accounts.tests.factories import TEST_PASSWORD, InstructorFactory, UserFactory
 from courses.models import CourseStaff
 from enrollments.services import enrollment_create
-from enrollments.tests.conftest import make_course
+from lms.testing import make_course
 from quizzes.models import Attempt, Quiz
 
 CHROMIUM_PATH = "/usr/bin/chromium"  # the `browser` marker skips (or fails in CI) without it

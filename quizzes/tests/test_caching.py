@@ -8,9 +8,10 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from enrollments.services import enrollment_create
+from lms.testing import client_for
 from quizzes import services
 from quizzes.models import AttemptAnswer, Question, QuestionBank
-from quizzes.tests.conftest import build_quiz, client_for, make_question
+from quizzes.tests.conftest import build_quiz, make_question
 
 pytestmark = pytest.mark.django_db
 

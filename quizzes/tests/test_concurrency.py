@@ -1,21 +1,20 @@
 """Starts and submits under real concurrency (PostgreSQL, real transactions, 100 threads).
 
-The pool allows DB_POOL_MAX_SIZE connections per process: threads queue for one, so each
-closes its connection when done and none holds one while waiting on the barrier (tokens
-and rows are made beforehand, in the main thread).
+The races are made deterministic by lms.testing.run_together: the threads are held at the
+service's race point, between its check (no attempt in progress and the last number; the
+attempt not submitted yet) and its write, until all that can get there have. Without the
+database's unique constraints (starts) or the attempt row lock (submits), every run
+breaks the rule, not one run in a few. Tokens and rows are made beforehand, in the main
+thread.
 """
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from enrollments.models import Enrollment
+from lms.testing import client_for, run_together
 from quizzes.models import Attempt, AttemptAnswer
-from quizzes.tests.conftest import client_for, correct_response
+from quizzes.services.attempts import RACE_START_CHECKED, RACE_SUBMIT_CHECKED
+from quizzes.tests.conftest import correct_response
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -30,26 +29,14 @@ def _no_user_throttle(settings):
     settings.REST_FRAMEWORK = rest
 
 
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    barrier = threading.Barrier(len(calls))
-
-    def worker(call: Callable[[], Any]) -> Any:
-        barrier.wait()  # no connection is held here
-        try:
-            return call()
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        return list(pool.map(worker, calls))
-
-
 def test_hundred_concurrent_starts_make_one_attempt_in_progress(people, quiz_factory):
     quiz = quiz_factory(kinds=("single", "numeric"), max_attempts=3)
     client = client_for(people.student)
     url = f"/api/v1/quizzes/{quiz.pk}/attempts/"
 
-    results = run_together([lambda: client.post(url) for _ in range(THREADS)])
+    results = run_together(
+        [lambda: client.post(url) for _ in range(THREADS)], hold_at=RACE_START_CHECKED
+    )
 
     statuses = [r.status_code for r in results]
     assert set(statuses) <= {200, 201}, statuses
@@ -74,7 +61,7 @@ def test_hundred_concurrent_start_and_submit_never_exceed_the_attempts_allowed(
         submitted = client.post(f"/api/v1/attempts/{attempt_id}/submit/")
         return started.status_code, submitted.status_code
 
-    results = run_together([start_and_submit for _ in range(THREADS)])
+    results = run_together([start_and_submit for _ in range(THREADS)], hold_at=RACE_START_CHECKED)
 
     attempts = Attempt.objects.filter(quiz=quiz, user=people.student)
     assert attempts.count() == 5  # 3 + 2 extra, never more
@@ -102,7 +89,9 @@ def test_hundred_concurrent_submits_grade_once(people, quiz_factory, signals):
     )
     url = f"/api/v1/attempts/{attempt_id}/submit/"
 
-    results = run_together([lambda: client.post(url) for _ in range(THREADS)])
+    results = run_together(
+        [lambda: client.post(url) for _ in range(THREADS)], hold_at=RACE_SUBMIT_CHECKED
+    )
 
     assert [r.status_code for r in results] == [200] * THREADS
     bodies = {str(r.json()["data"]["results"]) for r in results}

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from quizzes import grading
+from quizzes import grading, payloads
 
 POINTS = st.decimals(min_value=0, max_value=1000, places=2, allow_nan=False, allow_infinity=False)
 IDS = st.lists(
@@ -135,16 +135,39 @@ def test_numeric_relative_tolerance_edges(value, tolerance):
         assert score("numeric", {}, key, {"value": str(response)}, Decimal(3)) == expected
 
 
+def spellings(value: Decimal) -> st.SearchStrategy[str]:
+    """Other ways of writing the same number: trailing zeros, an exponent, a sign,
+    spaces around it."""
+    sign, digits, exponent = value.as_tuple()
+    mantissa = ("-" if sign else "") + "".join(map(str, digits))
+    return st.sampled_from(
+        [
+            str(value),
+            f"{value}000" if "." in str(value) else f"{value}.000",
+            f"{mantissa}E{exponent}",
+            f"  {value}\t",
+            str(value) if sign else f"+{value}",
+        ]
+    )
+
+
 @settings(deadline=None)  # a shared 2-core machine: no per-example deadline
-@given(value=NUMBERS, response=st.one_of(NUMBERS, st.text(max_size=5), st.none()))
-def test_numeric_exact(value, response):
+@given(value=NUMBERS, data=st.data())
+def test_numeric_exact_accepts_the_same_number_however_written(value, data):
     key = {"value": str(value)}
-    try:
-        same = response is not None and Decimal(str(response).strip()) == value
-    except Exception:
-        same = False
-    expected = Decimal("1.00") if same else Decimal("0.00")
-    assert score("numeric", {}, key, {"value": response}, Decimal(1)) == expected
+    response = data.draw(spellings(value))
+    assert score("numeric", {}, key, {"value": response}, Decimal(1)) == Decimal("1.00")
+
+
+@settings(deadline=None)  # a shared 2-core machine: no per-example deadline
+@given(value=NUMBERS, other=NUMBERS, junk=st.text("abcxyz-+. ", max_size=5))
+def test_numeric_exact_refuses_another_number_or_text(value, other, junk):
+    assume(other != value)
+    key = {"value": str(value)}
+    assert score("numeric", {}, key, {"value": str(other)}, Decimal(1)) == Decimal("0.00")
+    assume(not any(c.isdigit() for c in junk))  # no digit: never a number
+    assert score("numeric", {}, key, {"value": junk}, Decimal(1)) == Decimal("0.00")
+    assert score("numeric", {}, key, {"value": None}, Decimal(1)) == Decimal("0.00")
 
 
 WORDS = st.text("abcXYZ é-'", min_size=1, max_size=12).filter(lambda s: s.strip())
@@ -263,15 +286,17 @@ JSON_OBJECTS = st.dictionaries(DEFINITION_KEYS, JSON, max_size=4)
 @settings(max_examples=400, deadline=None)
 @given(kind=st.sampled_from(grading.KINDS), data=JSON_OBJECTS, key=JSON_OBJECTS)
 def test_any_definition_is_accepted_or_refused_with_a_validation_error(kind, data, key):
-    """Garbage from a client is a 400, never a crash (500)."""
+    """Garbage from a client is a 400, never a crash (500): the shape check and the rules
+    alone (the rules also guard rows stored before the shapes were checked)."""
     from django.core.exceptions import ValidationError
 
-    try:
-        grading.validate_definition(kind, data, key)
-    except ValidationError:
-        return
-    # Accepted definitions grade any cleaned response without crashing.
-    grading.grade(kind, data, key, None)
+    for check in (payloads.clean_definition, grading.validate_definition):
+        try:
+            check(kind, data, key)
+        except ValidationError:
+            continue
+        # Accepted definitions grade any cleaned response without crashing.
+        grading.grade(kind, data, key, None)
 
 
 @settings(max_examples=400, deadline=None)
@@ -302,7 +327,7 @@ def test_any_response_is_cleaned_or_refused_and_then_graded_within_points(kind, 
     }[kind]
     grading.validate_definition(kind, definition, key)
     try:
-        cleaned = grading.clean_response(kind, definition, response)
+        cleaned = payloads.clean_response(kind, definition, response)
     except ValidationError:
         return
     if kind == "essay":

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from lms.testing import client_for
 from quizzes.models import AttemptAnswer, Question, Quiz
-from quizzes.tests.conftest import SECRETS, client_for, wrong_response
+from quizzes.tests.conftest import SECRETS, wrong_response
 
 pytestmark = pytest.mark.django_db
 

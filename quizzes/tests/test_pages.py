@@ -9,8 +9,9 @@ import pytest
 from django.test import Client
 
 from courses.tests.factories import CourseFactory
+from lms.testing import unchanged
 from quizzes import services
-from quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, Quiz
+from quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, Quiz, QuizItem
 from quizzes.tests.conftest import build_quiz
 
 pytestmark = pytest.mark.django_db
@@ -95,12 +96,13 @@ def test_the_owner_builds_a_quiz_with_every_question_type(people, course):
     assert page.status_code == 200 and page.content.decode().count('data-kind="') == 9
     assert "18.00" in page.content.decode()
 
-    bad = owner.post(
-        f"{builder}questions/",
-        {"question-kind": "single", "question-bank": bank.pk, "question-prompt": "?",
-         "question-points": "1", "question-choices": "A\nB"},
-    )  # fmt: skip
-    assert bad.status_code == 400 and quiz.items.count() == 9  # no correct option: refused
+    with unchanged(quiz, counts=(Question, QuizItem)):
+        bad = owner.post(
+            f"{builder}questions/",
+            {"question-kind": "single", "question-bank": bank.pk, "question-prompt": "?",
+             "question-points": "1", "question-choices": "A\nB"},
+        )  # fmt: skip
+    assert bad.status_code == 400  # no correct option: refused
     assert "The correct option must be one of the options." in bad.content.decode()
 
     settings = {
@@ -116,7 +118,8 @@ def test_the_owner_builds_a_quiz_with_every_question_type(people, course):
     assert owner.post(builder, settings).status_code == 302
     quiz.refresh_from_db()
     assert (quiz.published, quiz.max_attempts, quiz.score_policy) == (True, 2, "latest")
-    refused = owner.post(builder, {**settings, "results_policy": "after_due"})
+    with unchanged(quiz):
+        refused = owner.post(builder, {**settings, "results_policy": "after_due"})
     assert refused.status_code == 400  # no due date: the service refuses
     assert "Set a due date for this policy." in refused.content.decode()
     quiz.refresh_from_db()
@@ -138,8 +141,9 @@ def test_a_ta_reads_and_grades_but_does_not_author(people, course):
     ta = browser(people.ta)
     base = f"/instructor/courses/{course.slug}/quizzes/{quiz.pk}/"
     assert ta.get(base).status_code == 200
-    assert ta.post(f"{base}questions/", {}).status_code == 403
-    assert ta.post(base, {"title": "x"}).status_code == 403
+    with unchanged(quiz, counts=(Question, QuizItem)):
+        assert ta.post(f"{base}questions/", {}).status_code == 403
+        assert ta.post(base, {"title": "x"}).status_code == 403
     queue = ta.get(f"{base}grading/")
     assert "Essay!" in queue.content.decode()
     assert ta.post(f"{base}grading/{essay.pk}/", {"points": "1.5"}).status_code == 302

@@ -7,8 +7,9 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.tests.factories import UserFactory
 from enrollments.services import enrollment_create
+from lms.testing import client_for
 from quizzes.models import AttemptAnswer
-from quizzes.tests.conftest import QUESTION_SPECS, build_quiz, client_for, correct_response
+from quizzes.tests.conftest import QUESTION_SPECS, build_quiz, correct_response
 
 pytestmark = pytest.mark.django_db
 

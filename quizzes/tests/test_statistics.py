@@ -8,9 +8,10 @@ import pytest
 
 from accounts.tests.factories import UserFactory
 from enrollments.services import enrollment_create
+from lms.testing import client_for
 from quizzes import selectors, services
 from quizzes.models import Attempt, AttemptAnswer, Question
-from quizzes.tests.conftest import build_quiz, client_for, correct_response, wrong_response
+from quizzes.tests.conftest import build_quiz, correct_response, wrong_response
 
 pytestmark = pytest.mark.django_db
 

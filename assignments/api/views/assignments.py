@@ -2,7 +2,7 @@
 submissions, grant extensions and release grades (staff)."""
 
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,40 +12,36 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 
-from accounts.models import User
 from assignments import selectors, services
 from assignments.api import serializers as s
 from assignments.api.views.common import (
-    ServiceErrorsMixin,
+    BODY_OVERHEAD,
     SubmissionsThrottle,
     UploadsThrottle,
-    deny,
+    refuse_large_body,
 )
-from assignments.models import Assignment, GradeCategory
-from assignments.permissions import (
-    can_grade,
-    can_manage_assignments,
-    can_view_own_grades,
-    is_course_learner,
-)
+from assignments.models import Assignment
+from assignments.permissions import can_grade, can_manage_assignments, can_view_own_grades
 from assignments.services.files import LimitedUploadHandler
-from courses.models import Course
 from courses.selectors import course_get_visible, lesson_list
-from lms.api.exceptions import PayloadTooLarge
+from lms.api.serializers import EmptySerializer
+from lms.errors import ServiceError
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 COURSE_SLUG = OpenApiParameter("course_slug", OpenApiTypes.STR, OpenApiParameter.PATH)
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
-# Room for the text fields and multipart framing on top of the files themselves.
-BODY_OVERHEAD = 1024 * 1024
 
 
-def _resolve(course: Course, data: dict[str, Any]) -> dict[str, Any]:
+def _resolve(course: "Course", data: dict[str, Any]) -> dict[str, Any]:
     """Ids in the input -> rows of this course (else a 400 on that field)."""
     fields = dict(data)
     if fields.get("lesson") is not None:
@@ -54,7 +50,7 @@ def _resolve(course: Course, data: dict[str, Any]) -> dict[str, Any]:
             raise ValidationError({"lesson": ValidationError("Not in this course.", "invalid")})
         fields["lesson"] = lesson
     if fields.get("category") is not None:
-        category = GradeCategory.objects.filter(pk=fields["category"], course_id=course.pk).first()
+        category = selectors.category_get(course=course, category_id=fields["category"])
         if category is None:
             raise ValidationError({"category": ValidationError("Not in this course.", "invalid")})
         fields["category"] = category
@@ -67,13 +63,13 @@ def _resolve(course: Course, data: dict[str, Any]) -> dict[str, Any]:
 
 
 @extend_schema(parameters=[COURSE_SLUG])
-class CourseAssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment]):
+class CourseAssignmentViewSet(viewsets.GenericViewSet[Assignment]):
     serializer_class = s.AssignmentSerializer
     permission_classes = [IsAuthenticated]
     queryset = Assignment.objects.none()
 
     @cached_property
-    def course(self) -> Course:
+    def course(self) -> "Course":
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
     def _require_member(self) -> None:
@@ -96,7 +92,7 @@ class CourseAssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assign
         """Owners, instructors and admins create assignments."""
         self._require_member()
         if not can_manage_assignments(request.user, self.course):
-            deny(request, "Only the course's owners and instructors author assignments.")
+            raise PermissionDenied("Only the course's owners and instructors author assignments.")
         data = s.AssignmentInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.assignment_create(
@@ -105,7 +101,7 @@ class CourseAssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assign
         return Response(s.AssignmentSerializer(assignment).data, status=status.HTTP_201_CREATED)
 
 
-class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment]):
+class AssignmentViewSet(viewsets.GenericViewSet[Assignment]):
     serializer_class = s.AssignmentSerializer
     permission_classes = [IsAuthenticated]
     queryset = Assignment.objects.none()
@@ -126,16 +122,14 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
         super().initial(request, *args, **kwargs)
 
     def _limit_upload(self, request: Request, pk: Any) -> None:
-        cap = int(settings.ASSIGNMENTS_MAX_FILE_SIZE)
-        row = Assignment.objects.filter(pk=pk).values("max_file_size", "max_files").first()
-        per_file = min(row["max_file_size"], cap) if row else cap
-        max_files = row["max_files"] if row else 1
-        try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0
-        if length > per_file * max_files + BODY_OVERHEAD:
-            raise PayloadTooLarge(f"The body is over the limit of {per_file} bytes per file.")
+        per_file, max_files = selectors.assignment_upload_limits(
+            assignment_id=pk, cap=int(settings.ASSIGNMENTS_MAX_FILE_SIZE)
+        )
+        refuse_large_body(
+            request,
+            per_file * max_files + BODY_OVERHEAD,
+            f"The body is over the limit of {per_file} bytes per file.",
+        )
         self._upload_limiter = LimitedUploadHandler(request._request, max_size=per_file)
         request._request.upload_handlers = [
             self._upload_limiter,
@@ -151,11 +145,11 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
 
     def _require_manage(self) -> None:
         if not can_manage_assignments(self.request.user, self.assignment.course):
-            deny(self.request, "Only the course's owners and instructors change assignments.")
+            raise PermissionDenied("Only the course's owners and instructors change assignments.")
 
     def _require_grade(self) -> None:
         if not can_grade(self.request.user, self.assignment.course):
-            deny(self.request, "Only the course team does this.")
+            raise PermissionDenied("Only the course team does this.")
 
     @extend_schema(parameters=[ID])
     def retrieve(self, request: Request, pk: str) -> Response:
@@ -173,38 +167,41 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
         )
         return Response(s.AssignmentSerializer(updated).data)
 
-    @extend_schema(parameters=[ID])
+    @extend_schema(parameters=[ID], request=None)
     def destroy(self, request: Request, pk: str) -> Response:
         self._require_manage()
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
         services.assignment_delete(assignment=self.assignment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         methods=["GET"],
-        parameters=[
-            ID,
-            OpenApiParameter(
-                "learner", OpenApiTypes.INT, description="Staff: one learner's versions."
-            ),
-        ],
+        parameters=[ID, s.SubmissionListQuerySerializer],
         responses=s.SubmissionSerializer(many=True),
+        description="The course team sees each learner's newest version (`learner`: every "
+        "version of one learner); a learner sees their own versions, newest first.",
     )
     @extend_schema(
         methods=["POST"],
+        description="A learner hands in `text`, `url` and `files` (multipart; repeat "
+        "`files`), as the assignment allows. Each hand-in is a new version.",
         parameters=[ID],
-        request={"multipart/form-data": s.HandInInputSerializer},
+        request={
+            "multipart/form-data": s.HandInInputSerializer,
+            "application/json": s.HandInInputSerializer,
+        },
         responses={201: s.SubmissionSerializer},
     )
     @action(detail=True, methods=["get", "post"])
     def submissions(self, request: Request, pk: str) -> Response:
-        """GET: staff see each learner's newest version; a learner their own versions.
-        POST (learners, multipart): `text`, `url`, `files` (repeat the field)."""
+        """A learner's hand-ins."""
         if request.method == "GET":
-            learner = request.query_params.get("learner")
+            query = s.SubmissionListQuerySerializer(data=request.query_params)
+            query.is_valid(raise_exception=True)
             qs = selectors.submission_list(
                 assignment=self.assignment,
                 user=request.user,
-                learner_id=int(learner) if learner and learner.isdigit() else None,
+                learner_id=query.validated_data.get("learner"),
             )
             page = self.paginate_queryset(cast(Any, qs))
             staff = can_grade(request.user, self.assignment.course)  # once, not per row
@@ -213,18 +210,20 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
                     page, many=True, context={"request": request, "staff": staff}
                 ).data
             )
+        body = request.data  # parses the body (through the size limiter)
         limiter = getattr(self, "_upload_limiter", None)
-        files = request.FILES.getlist("files") if hasattr(request, "FILES") else []
         if limiter is not None and limiter.exceeded:
-            raise PayloadTooLarge("A file is larger than this assignment accepts.")
-        data = s.HandInInputSerializer(data={k: v for k, v in request.data.items() if k != "files"})
+            raise ServiceError(
+                "payload_too_large", "A file is larger than this assignment accepts."
+            )
+        data = s.HandInInputSerializer(data=body)
         data.is_valid(raise_exception=True)
         submission = services.submission_create(
             assignment=self.assignment,
             user=request.user,
             text=data.validated_data.get("text", ""),
             url=data.validated_data.get("url", ""),
-            files=files,
+            files=data.validated_data.get("files", []),
         )
         submission = selectors.submission_get_visible(
             submission_id=submission.pk, user=request.user
@@ -243,8 +242,10 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
         self._require_manage()
         data = s.ExtensionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        learner = User.objects.filter(pk=data.validated_data["user"]).first()
-        if learner is None or not is_course_learner(learner, self.assignment.course):
+        learner = selectors.seated_learner(
+            course=self.assignment.course, user_id=data.validated_data["user"]
+        )
+        if learner is None:
             raise ValidationError({"user": ValidationError("Not a learner here.", "not_learner")})
         extension = services.extension_grant(
             assignment=self.assignment,
@@ -255,7 +256,9 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
         )
         return Response(s.ExtensionSerializer(extension).data)
 
-    @extend_schema(parameters=[ID], request=s.ReleaseInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[ID], request=s.ReleaseInputSerializer, responses=s.ReleaseOutSerializer
+    )
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: str) -> Response:
         """Release the draft grades (of `users`, or all): learners see them from now."""
@@ -266,6 +269,5 @@ class AssignmentViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Assignment])
             assignment=self.assignment,
             by=request.user,
             user_ids=data.validated_data.get("users"),
-            request=request,
         )
         return Response({"released": count})

@@ -1,42 +1,24 @@
-"""Shared pieces of the assignments API: problems from service refusals, throttles."""
+"""Shared pieces of the assignments API: throttles and the body size check."""
 
-from typing import Any, NoReturn
+from typing import Any
 
-from django.core.exceptions import ValidationError
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied
-from rest_framework.exceptions import ValidationError as DRFValidationError
 from rest_framework.request import Request
-from rest_framework.response import Response
-from rest_framework.serializers import as_serializer_error
 
-from assignments.services import AssignmentError
-from lms.api.problems import PROBLEM_CONTENT_TYPE, problem_body
 from lms.api.throttling import UserRateThrottle
+from lms.errors import ServiceError
+
+# Room for the text fields and multipart framing on top of the files themselves.
+BODY_OVERHEAD = 1024 * 1024
 
 
-def problem(request: Request, status_code: int, code: str, detail: str, **extra: Any) -> Response:
-    body = problem_body(status_code, code=code, detail=detail, instance=request.path)
-    body.update(extra)
-    return Response(body, status=status_code, content_type=PROBLEM_CONTENT_TYPE)
-
-
-class ServiceErrorsMixin:
-    """Service refusals (AssignmentError) become problems with their status and code;
-    Django ValidationErrors become 400 validation problems."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        request = self.request  # type: ignore[attr-defined]
-        if isinstance(exc, AssignmentError):
-            return problem(request, exc.status, exc.code, exc.message, **exc.extra)
-        if isinstance(exc, ValidationError):
-            exc = DRFValidationError(as_serializer_error(exc))
-        return super().handle_exception(exc)  # type: ignore[misc,no-any-return]
-
-
-def deny(request: Request, message: str) -> NoReturn:
-    if not (request.user and request.user.is_authenticated):
-        raise NotAuthenticated()
-    raise PermissionDenied(message)
+def refuse_large_body(request: Request, limit: int, message: str) -> None:
+    """413 from the declared length, before a byte of the body is read."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > limit:
+        raise ServiceError("payload_too_large", message)
 
 
 class SubmissionsThrottle(UserRateThrottle):

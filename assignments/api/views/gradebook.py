@@ -4,7 +4,7 @@ letter scheme."""
 
 import csv
 from functools import cached_property
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import ValidationError
 from django.http import Http404, StreamingHttpResponse
@@ -13,6 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -20,7 +21,6 @@ from rest_framework.response import Response
 
 from assignments import selectors, services
 from assignments.api import serializers as s
-from assignments.api.views.common import ServiceErrorsMixin, deny, problem
 from assignments.models import GradeCategory, GradeItem
 from assignments.permissions import (
     can_configure_gradebook,
@@ -29,9 +29,12 @@ from assignments.permissions import (
 )
 from assignments.services.calculation import explain
 from assignments.services.gradebook import UNSET
-from courses.models import Course
 from courses.selectors import course_get_visible
 from lms.api.pagination import CursorPagination
+from lms.api.serializers import EmptySerializer
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 COURSE_SLUG = OpenApiParameter("course_slug", OpenApiTypes.STR, OpenApiParameter.PATH)
 
@@ -46,7 +49,7 @@ class _Echo:
         return value
 
 
-def explanation(*, course: Course, user_id: int) -> dict[str, Any]:
+def explanation(*, course: "Course", user_id: int) -> dict[str, Any]:
     """The step-by-step calculation, next to the stored grade it reproduces."""
     result = services.course_grade_result(course_id=course.pk, user_id=user_id)
     stored = selectors.stored_grade(course=course, user_id=user_id)
@@ -54,26 +57,37 @@ def explanation(*, course: Course, user_id: int) -> dict[str, Any]:
     body["stored"] = {
         "percent": None if stored is None or stored.percent is None else str(stored.percent),
         "letter": stored.letter if stored else "",
-        "computed_at": stored.computed_at.isoformat() if stored else None,
+        # A datetime, not a string: the renderer writes it as ISO 8601 UTC with `Z`.
+        "computed_at": stored.computed_at if stored else None,
     }
     return body
 
 
-class _CourseViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Any]):
+class _CourseViewSet(viewsets.GenericViewSet[Any]):
     @cached_property
-    def course(self) -> Course:
+    def course(self) -> "Course":
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
     def require_staff(self) -> None:
         if not can_view_gradebook(self.request.user, self.course):
             if can_view_own_grades(self.request.user, self.course):
-                deny(self.request, "Only the course team sees the gradebook.")
+                raise PermissionDenied("Only the course team sees the gradebook.")
             raise Http404
 
     def require_config(self) -> None:
         self.require_staff()
         if not can_configure_gradebook(self.request.user, self.course):
-            deny(self.request, "Only the course's owners and instructors configure grading.")
+            raise PermissionDenied("Only the course's owners and instructors configure grading.")
+
+    def item(self, item_id: int) -> GradeItem:
+        item = selectors.grade_item_get(course=self.course, item_id=item_id)
+        if item is None:
+            raise ValidationError({"item": ValidationError("Not in this gradebook.", "invalid")})
+        item.course = self.course
+        return item
+
+    def category(self, category_id: Any) -> GradeCategory | None:
+        return selectors.category_get(course=self.course, category_id=category_id)
 
 
 @extend_schema(parameters=[COURSE_SLUG])
@@ -85,11 +99,12 @@ class GradebookViewSet(_CourseViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", OpenApiTypes.STR, description="Search email/name.")],
-        responses=OpenApiTypes.OBJECT,
+        responses=s.GradebookRowOutSerializer(many=True),
     )
     def list(self, request: Request, course_slug: str) -> Response:
-        """Staff: a cursor page of learners with every item's cell, their stored course
-        grade and letter; `meta.items` lists the columns. Constant queries per page."""
+        """Staff: a cursor page of learners, each with their cell of every gradebook item
+        (keyed by item id; the columns are `gradebook/items/`) and their stored course
+        grade and letter."""
         self.require_staff()
         query = s.GradebookQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -98,26 +113,15 @@ class GradebookViewSet(_CourseViewSet):
             course=self.course, search=query.validated_data.get("q", "")
         )
         page = self.paginate_queryset(learners) or []
+        # Plain dicts (a hot path); GradebookRowOutSerializer documents their shape.
         rows = selectors.gradebook_rows(
             course=self.course, enrollments=list(page), items=items, staff=True
         )
         for row in rows:
             row["scores"] = {str(k): v for k, v in row["scores"].items()}
-        response = self.get_paginated_response(rows)
-        response.data["meta"]["items"] = [
-            {
-                "id": i.pk,
-                "title": i.title,
-                "source": i.source,
-                "source_id": i.source_id,
-                "points_possible": str(i.points_possible),
-                "category": i.category.name if i.category else None,
-            }
-            for i in items
-        ]
-        return response
+        return self.get_paginated_response(rows)
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=s.MyGradebookOutSerializer)
     @action(detail=False, methods=["get"])
     def me(self, request: Request, course_slug: str) -> Response:
         """A learner's released scores per item and their stored course grade."""
@@ -125,7 +129,7 @@ class GradebookViewSet(_CourseViewSet):
             raise Http404
         return Response(selectors.my_gradebook(course=self.course, user=request.user))
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=s.ExplanationOutSerializer)
     @action(detail=False, methods=["get"], url_path="me/explain")
     def me_explain(self, request: Request, course_slug: str) -> Response:
         """How my grade is made: categories, items (dropped, excused, penalties,
@@ -136,7 +140,7 @@ class GradebookViewSet(_CourseViewSet):
 
     @extend_schema(
         parameters=[OpenApiParameter("user_id", OpenApiTypes.INT, OpenApiParameter.PATH)],
-        responses=OpenApiTypes.OBJECT,
+        responses=s.ExplanationOutSerializer,
     )
     @action(detail=False, methods=["get"], url_path=r"learners/(?P<user_id>[0-9]+)/explain")
     def learner_explain(self, request: Request, course_slug: str, user_id: str) -> Response:
@@ -161,41 +165,26 @@ class GradebookViewSet(_CourseViewSet):
         return response
 
     @extend_schema(
-        request={"multipart/form-data": s.ImportInputSerializer}, responses=OpenApiTypes.OBJECT
+        request={"multipart/form-data": s.ImportInputSerializer},
+        responses=s.ImportReportOutSerializer,
     )
     @action(detail=False, methods=["post"], url_path="import")
     def import_grades(self, request: Request, course_slug: str) -> Response:
         """CSV `email,points[,excused]` for one item. `dry_run` (default true) reports per
-        row and writes nothing; a real run writes only when no row has an error."""
+        row and writes nothing; a real run writes only when no row has an error (else
+        400 `import_errors` with the `report`)."""
         self.require_staff()
         data = s.ImportInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = self._item(data.validated_data["item"])
         report = services.grades_import(
-            item=item,
+            item=self.item(data.validated_data["item"]),
             content=data.validated_data["file"].read(),
             by=request.user,
             dry_run=data.validated_data["dry_run"],
-            request=request,
         )
-        if report.errors and not report.dry_run:
-            return problem(
-                request,
-                400,
-                "import_errors",
-                "Some rows have errors; nothing was written.",
-                report=report.as_dict(),
-            )
         return Response(report.as_dict())
 
-    def _item(self, item_id: int) -> GradeItem:
-        item = GradeItem.objects.filter(pk=item_id, course_id=self.course.pk).first()
-        if item is None:
-            raise ValidationError({"item": ValidationError("Not in this gradebook.", "invalid")})
-        item.course = self.course
-        return item
-
-    @extend_schema(request=s.ScoreAdjustInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=s.ScoreAdjustInputSerializer, responses=s.ScoreOutSerializer)
     @action(detail=False, methods=["post"])
     def scores(self, request: Request, course_slug: str) -> Response:
         """Staff change one cell: `excused`, `override_points` (with a `reason`; null
@@ -204,10 +193,8 @@ class GradebookViewSet(_CourseViewSet):
         data = s.ScoreAdjustInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        item = self._item(values["item"])
-        # One row, not the whole roster.
-        seated = selectors.gradebook_learners(course=self.course).filter(user_id=values["user"])
-        if not seated.exists():
+        item = self.item(values["item"])
+        if selectors.seated_learner(course=self.course, user_id=values["user"]) is None:
             raise ValidationError({"user": ValidationError("Not a learner here.", "not_learner")})
         score = services.score_adjust(
             item=item,
@@ -215,11 +202,9 @@ class GradebookViewSet(_CourseViewSet):
             by=request.user,
             reason=values.get("reason", ""),
             excused=values.get("excused"),
-            override_points=values["override_points"]
-            if "override_points" in request.data
-            else UNSET,
-            points=values["points"] if "points" in request.data else UNSET,
-            request=request,
+            # Absent and null differ: null clears an override, absent leaves it.
+            override_points=values.get("override_points", UNSET),
+            points=values.get("points", UNSET),
         )
         grade = selectors.stored_grade(course=self.course, user_id=values["user"])
         return Response(
@@ -238,16 +223,56 @@ class GradebookViewSet(_CourseViewSet):
             }
         )
 
-    @extend_schema(request=s.GradebookItemInputSerializer, responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["post"])
-    def items(self, request: Request, course_slug: str) -> Response:
-        """A manual (custom) item in a category."""
+    @extend_schema(request=s.SchemeInputSerializer, responses=s.SchemeOutSerializer)
+    @action(detail=False, methods=["put"])
+    def scheme(self, request: Request, course_slug: str) -> Response:
+        """The letter scheme: [[letter, minimum percent], ...]."""
+        self.require_config()
+        data = s.SchemeInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        row = services.letter_scheme_set(
+            course_id=self.course.pk, scheme=data.validated_data["scheme"], by=request.user
+        )
+        return Response({"scheme": row.letter_scheme})
+
+
+@extend_schema(parameters=[COURSE_SLUG])
+class GradebookItemViewSet(_CourseViewSet):
+    """The gradebook's columns: a course's items (assignments, quizzes, manual items), a
+    bounded list (it grows with the course's activities, not with its learners)."""
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = None
+    serializer_class = s.GradebookItemOutSerializer
+
+    @extend_schema(responses=s.GradebookItemOutSerializer(many=True))
+    def list(self, request: Request, course_slug: str) -> Response:
+        """Staff: the gradebook's columns, in order; a learner row's `scores` are keyed
+        by these ids."""
+        self.require_staff()
+        return Response(
+            [
+                {
+                    "id": i.pk,
+                    "title": i.title,
+                    "source": i.source,
+                    "source_id": i.source_id,
+                    "points_possible": str(i.points_possible),
+                    "category": i.category.name if i.category else None,
+                }
+                for i in selectors.gradebook_items(course=self.course)
+            ]
+        )
+
+    @extend_schema(
+        request=s.GradebookItemInputSerializer, responses={201: s.ManualItemOutSerializer}
+    )
+    def create(self, request: Request, course_slug: str) -> Response:
+        """Owners and instructors add a manual (custom) item in a category."""
         self.require_config()
         data = s.GradebookItemInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        category = GradeCategory.objects.filter(
-            pk=data.validated_data["category"], course_id=self.course.pk
-        ).first()
+        category = self.category(data.validated_data["category"])
         if category is None:
             raise ValidationError({"category": ValidationError("Not in this course.", "invalid")})
         item = services.manual_item_create(
@@ -262,18 +287,6 @@ class GradebookViewSet(_CourseViewSet):
             status=status.HTTP_201_CREATED,
         )
 
-    @extend_schema(request=s.SchemeInputSerializer, responses=OpenApiTypes.OBJECT)
-    @action(detail=False, methods=["put"])
-    def scheme(self, request: Request, course_slug: str) -> Response:
-        """The letter scheme: [[letter, minimum percent], ...]."""
-        self.require_config()
-        data = s.SchemeInputSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        row = services.letter_scheme_set(
-            course_id=self.course.pk, scheme=data.validated_data["scheme"], by=request.user
-        )
-        return Response({"scheme": row.letter_scheme})
-
 
 @extend_schema(parameters=[COURSE_SLUG])
 class CategoryViewSet(_CourseViewSet):
@@ -283,7 +296,7 @@ class CategoryViewSet(_CourseViewSet):
     lookup_value_regex = r"[0-9]+"
 
     def _category(self, pk: str) -> GradeCategory:
-        category = GradeCategory.objects.filter(pk=pk, course_id=self.course.pk).first()
+        category = self.category(pk)
         if category is None:
             raise Http404
         return category
@@ -291,8 +304,7 @@ class CategoryViewSet(_CourseViewSet):
     def list(self, request: Request, course_slug: str) -> Response:
         """The weighted categories (team only)."""
         self.require_staff()
-        rows = GradeCategory.objects.filter(course_id=self.course.pk)
-        page = self.paginate_queryset(rows)
+        page = self.paginate_queryset(selectors.category_list(course=self.course))
         return self.get_paginated_response(s.GradeCategorySerializer(page, many=True).data)
 
     @extend_schema(
@@ -319,7 +331,9 @@ class CategoryViewSet(_CourseViewSet):
         )
         return Response(s.GradeCategorySerializer(updated).data)
 
+    @extend_schema(request=None)
     def destroy(self, request: Request, course_slug: str, pk: str) -> Response:
         self.require_config()
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
         services.category_delete(category=self._category(pk), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -16,19 +17,17 @@ from rest_framework.response import Response
 
 from assignments import selectors, services
 from assignments.api import serializers as s
-from assignments.api.views.assignments import BODY_OVERHEAD
-from assignments.api.views.common import ServiceErrorsMixin, deny
+from assignments.api.views.common import BODY_OVERHEAD, refuse_large_body
 from assignments.models import Submission
 from assignments.permissions import can_grade
 from assignments.services.files import download_url
-from lms.api.exceptions import PayloadTooLarge
 
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
 FILE_ID = OpenApiParameter("file_id", OpenApiTypes.INT, OpenApiParameter.PATH)
 REDIRECT = {302: OpenApiResponse(description="Redirect to a short-lived signed URL.")}
 
 
-class SubmissionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Submission]):
+class SubmissionViewSet(viewsets.GenericViewSet[Submission]):
     serializer_class = s.SubmissionSerializer
     permission_classes = [IsAuthenticated]
     queryset = Submission.objects.none()
@@ -38,12 +37,11 @@ class SubmissionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Submission])
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # A feedback file is capped like a submission file, before the body is read.
         if self.action == "grade":
-            try:
-                length = int(request.META.get("CONTENT_LENGTH") or 0)
-            except ValueError:
-                length = 0
-            if length > int(settings.ASSIGNMENTS_MAX_FILE_SIZE) + BODY_OVERHEAD:
-                raise PayloadTooLarge("The feedback file is too large.")
+            refuse_large_body(
+                request,
+                int(settings.ASSIGNMENTS_MAX_FILE_SIZE) + BODY_OVERHEAD,
+                "The feedback file is too large.",
+            )
         super().initial(request, *args, **kwargs)
 
     @cached_property
@@ -76,7 +74,7 @@ class SubmissionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Submission])
         ({criterion id: level id}), `feedback`, optional `feedback_file`, `release`
         (else a draft), `reason` (kept in the audit log). 409 `not_latest`."""
         if not can_grade(request.user, self.submission.assignment.course):
-            deny(request, "Only the course team grades.")
+            raise PermissionDenied("Only the course team grades.")
         data = s.SubmissionGradeInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
@@ -89,7 +87,6 @@ class SubmissionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Submission])
             feedback_file=values.get("feedback_file"),
             release=values.get("release", False),
             reason=values.get("reason", ""),
-            request=request,
         )
         return Response(s.SubmissionGradeSerializer(grade).data, status=201)
 
@@ -98,7 +95,8 @@ class SubmissionViewSet(ServiceErrorsMixin, viewsets.GenericViewSet[Submission])
     def grades(self, request: Request, pk: str) -> Response:
         """Grade history, newest first (learners: released grades only)."""
         history = selectors.grade_history(self.submission, request.user)
-        return Response(s.SubmissionGradeSerializer(history, many=True).data)
+        page = self.paginate_queryset(history)  # type: ignore[arg-type]
+        return self.get_paginated_response(s.SubmissionGradeSerializer(page, many=True).data)
 
     @extend_schema(parameters=[ID, FILE_ID], responses=REDIRECT)
     @action(detail=True, methods=["get"], url_path=r"files/(?P<file_id>[0-9]+)")

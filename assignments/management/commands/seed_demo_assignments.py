@@ -6,7 +6,6 @@ Idempotent: if the demo assignment exists nothing is created. Everything goes th
 services, like the pages and the API.
 """
 
-import contextlib
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,7 +19,8 @@ from accounts.models import User
 from assignments.models import Assignment
 from assignments.services import assignment_create, grade_submission, submission_create
 from courses.models import Course, Lesson
-from enrollments.services import EnrollmentConflict, enrollment_create
+from enrollments.services import enrollment_create
+from lms.errors import ServiceError
 
 COURSE_SLUG = "demo-sql-for-analysts"
 TITLE = "Practice queries"
@@ -88,8 +88,11 @@ class Command(BaseCommand):
             )
             for email, grade, released in WORK:
                 student = User.objects.get(email=email)
-                with contextlib.suppress(EnrollmentConflict):  # already enrolled
+                try:
                     enrollment_create(user=student, course=course)
+                except ServiceError as refusal:  # already enrolled is fine
+                    if refusal.code != "already_enrolled":
+                        raise
                 submission = submission_create(
                     assignment=assignment,
                     user=student,

@@ -9,7 +9,6 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotAuthenticated
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,15 +19,16 @@ from courses import selectors, services
 from courses.api import serializers as s
 from courses.api.views.common import (
     SLUG_REGEX,
-    _deny,
     _ReadOpenWriteAuthenticated,
     _UploadThrottle,
+    acting_user,
     plain,
-    run,
 )
-from courses.cache import cached_local, catalogue_cache_key, course_cache_key
+from courses.cache import catalogue_cache_key, course_cache_key
 from courses.models import Course
 from lms.api.responses import envelope_bytes, prerendered_response
+from lms.api.serializers import EmptySerializer
+from lms.cache import cached_local
 
 _DEFAULT_QUERY: dict[str, Any] = {}
 
@@ -54,7 +54,7 @@ def _validated(data: Any) -> dict[str, Any]:
         parameters=[s.CourseQuerySerializer],
         responses=s.CourseListSerializer(many=True),
         description=(
-            "The catalogue (published courses; same for everyone, cached), or with "
+            "The catalogue (published courses, the same for everyone), or with "
             "`scope=teaching` your courses in any status (items add `viewer_role` and "
             "`updated_at`), or with `scope=all` every course (admins)."
         ),
@@ -81,8 +81,9 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         return selectors.course_get_visible(slug=self.kwargs["slug"], user=self.request.user)
 
     def _require(self, predicate: Callable[[Any, Course], bool], course: Course, why: str) -> None:
+        """403 with `why` (401 when anonymous) unless `predicate(user, course)`."""
         if not predicate(self.request.user, course):
-            _deny(self.request, why)
+            self.permission_denied(self.request, message=why)
 
     def _detail_data(self, course: Course) -> dict[str, Any]:
         return plain(  # type: ignore[no-any-return]
@@ -99,9 +100,9 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         params = _catalogue_query(request)
         scope = params["scope"]
         if scope == "teaching" and not request.user.is_authenticated:
-            raise NotAuthenticated()
+            self.permission_denied(request, message="Sign in to list your courses.")
         if scope == "all" and not is_admin(request.user):
-            _deny(request, "Only admins list every course.")
+            self.permission_denied(request, message="Only admins list every course.")
         filters = selectors.CourseFilters(**params)
         if scope != "catalogue":
             serializer_class: type[s.CourseListSerializer] = (
@@ -136,11 +137,10 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
 
     def create(self, request: Request) -> Response:
         if not perms.can_create_course(request.user):
-            _deny(request, "Only instructors and admins create courses.")
+            self.permission_denied(request, message="Only instructors and admins create courses.")
         serializer = s.CourseInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        course = run(services.course_create, by=request.user, **data)
+        course = services.course_create(by=acting_user(request), **serializer.validated_data)
         return Response(self._detail_data(course), status=status.HTTP_201_CREATED)
 
     def _readable(self) -> tuple[int, Course | None]:
@@ -157,7 +157,7 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         return course_id, None
 
     def retrieve(self, request: Request, slug: str) -> HttpResponse:
-        """Cached whole, as rendered bytes, under the course's version."""
+        # Cached whole, as rendered bytes, under the course's version.
         course_id, course = self._readable()
         base = request.build_absolute_uri("/")
         body = cached_local(
@@ -171,15 +171,15 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         self._require(perms.can_edit_course, course, "Only the course's instructors edit it.")
         serializer = s.CourseInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        course = run(
-            services.course_update, course=course, by=request.user, **serializer.validated_data
+        course = services.course_update(
+            course=course, by=acting_user(request), **serializer.validated_data
         )
         return self._detail(course)
 
     def destroy(self, request: Request, slug: str) -> Response:
         course = self._course()
         self._require(perms.can_delete_course, course, "Only owners delete a course.")
-        run(services.course_delete, course=course, by=request.user, request=request)
+        services.course_delete(course=course, by=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=None, responses=s.CourseDetailSerializer)
@@ -188,7 +188,8 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         """Validates (title, description, a module with a lesson) and publishes."""
         course = self._course()
         self._require(perms.can_publish_course, course, "Only the course's instructors publish it.")
-        course = run(services.course_publish, course=course, by=request.user, request=request)
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        course = services.course_publish(course=course, by=acting_user(request))
         return self._detail(course)
 
     @extend_schema(request=None, responses=s.CourseDetailSerializer)
@@ -197,7 +198,8 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         """Off the catalogue and closed to new enrollments; learners keep access."""
         course = self._course()
         self._require(perms.can_publish_course, course, "Only the course's instructors archive it.")
-        course = run(services.course_archive, course=course, by=request.user, request=request)
+        EmptySerializer(data=request.data).is_valid(raise_exception=True)
+        course = services.course_archive(course=course, by=acting_user(request))
         return self._detail(course)
 
     @extend_schema(request=s.CourseDuplicateSerializer, responses={201: s.CourseDetailSerializer})
@@ -208,20 +210,17 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
         self._require(perms.can_duplicate_course, course, "You cannot copy this course.")
         serializer = s.CourseDuplicateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        copy = run(
-            services.course_duplicate,
-            course=course,
-            by=request.user,
-            title=serializer.validated_data.get("title"),
-            request=request,
+        copy = services.course_duplicate(
+            course=course, by=acting_user(request), title=serializer.validated_data.get("title")
         )
         return Response(self._detail_data(copy), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.OutlineSerializer)
     @action(detail=True, methods=["get"])
     def outline(self, request: Request, slug: str) -> HttpResponse:
-        """Modules and lessons in order, without content; `state` per lesson is for the
-        learner's progress (null until the enrollments app provides it)."""
+        """Modules and lessons in order, without content. Each lesson's `state` is the
+        signed-in learner's progress and access (null for everyone else); a quiz or
+        assignment lesson carries the id of its activity in `activity_id`."""
         course_id, course = self._readable()
         if course is not None:  # signed in: a learner's outline carries their state
             structure = selectors.course_outline(course=course)
@@ -239,6 +238,3 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
 
         # The same for every viewer without a state: cached whole, as rendered bytes.
         return prerendered_response(cached_local(course_cache_key(course_id, "outline-body"), body))
-
-
-# --- staff -----------------------------------------------------------------------------

@@ -2,11 +2,9 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,7 +17,7 @@ from courses.api.views.common import (
     ID_REGEX,
     _CourseScoped,
     _UploadThrottle,
-    run,
+    acting_user,
 )
 from courses.models import CourseStaff, Lesson, Module
 
@@ -53,12 +51,8 @@ class CourseStaffViewSet(_CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_manage_staff, "Only owners manage the course team.")
         serializer = s.CourseStaffAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = run(
-            services.course_staff_add,
-            course=self.course,
-            by=request.user,
-            request=request,
-            **serializer.validated_data,
+        member = services.course_staff_add(
+            course=self.course, by=acting_user(request), **serializer.validated_data
         )
         return Response(s.CourseStaffSerializer(member).data, status=status.HTTP_201_CREATED)
 
@@ -71,19 +65,15 @@ class CourseStaffViewSet(_CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_manage_staff, "Only owners manage the course team.")
         serializer = s.CourseStaffUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        member = run(
-            services.course_staff_change_role,
-            member=member,
-            role=serializer.validated_data["role"],
-            by=request.user,
-            request=request,
+        member = services.course_staff_change_role(
+            member=member, role=serializer.validated_data["role"], by=acting_user(request)
         )
         return Response(s.CourseStaffSerializer(member).data)
 
     def destroy(self, request: Request, course_slug: str, pk: str) -> Response:
         member = self._member()
         self.require(perms.can_manage_staff, "Only owners manage the course team.")
-        run(services.course_staff_remove, member=member, by=request.user, request=request)
+        services.course_staff_remove(member=member, by=acting_user(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,7 +118,7 @@ class ModuleViewSet(_CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.ModuleCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        module = run(services.module_create, course=self.course, **serializer.validated_data)
+        module = services.module_create(course=self.course, **serializer.validated_data)
         return Response(self._out(module), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, course_slug: str, pk: str) -> Response:
@@ -136,13 +126,13 @@ class ModuleViewSet(_CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.ModuleUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        module = run(services.module_update, module=module, **serializer.validated_data)
+        module = services.module_update(module=module, **serializer.validated_data)
         return Response(self._out(module))
 
     def destroy(self, request: Request, course_slug: str, pk: str) -> Response:
         module = self._module()
         self.require(perms.can_edit_course, self.EDIT_DENIED)
-        run(services.module_delete, module=module)
+        services.module_delete(module=module)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=s.ReorderSerializer, responses=s.ModuleSerializer(many=True))
@@ -153,7 +143,7 @@ class ModuleViewSet(_CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.ReorderSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        run(services.module_move, module=module, position=serializer.validated_data["position"])
+        services.module_move(module=module, position=serializer.validated_data["position"])
         return Response(
             s.ModuleSerializer(selectors.module_list(course=self.course), many=True).data
         )
@@ -165,8 +155,7 @@ class ModuleViewSet(_CourseScoped, viewsets.GenericViewSet):
 @extend_schema(parameters=[COURSE_SLUG_PARAMETER])
 @extend_schema_view(
     list=extend_schema(
-        parameters=[OpenApiParameter("module", OpenApiTypes.INT, description="Only this module.")],
-        responses=s.LessonSerializer(many=True),
+        parameters=[s.LessonQuerySerializer], responses=s.LessonSerializer(many=True)
     ),
     retrieve=extend_schema(responses=s.LessonSerializer),
     create=extend_schema(request=s.LessonCreateSerializer, responses={201: s.LessonSerializer}),
@@ -191,14 +180,14 @@ class LessonViewSet(_UploadThrottle, _CourseScoped, viewsets.GenericViewSet):
         return selectors.lesson_get(course=self.course, lesson_id=self.kwargs["pk"])
 
     def _out(self, lesson: Lesson) -> dict[str, Any]:
+        (lesson,) = selectors.with_activity_ids([lesson])
         return s.LessonSerializer(lesson, context=self._context()).data
 
     def list(self, request: Request, course_slug: str) -> Response:
-        module_id = request.query_params.get("module")
-        if module_id is not None and not module_id.isdigit():
-            raise ValidationError({"module": ["A valid integer is required."]}, code="invalid")
-        lessons = selectors.lesson_list(
-            course=self.course, module_id=int(module_id) if module_id else None
+        query = s.LessonQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        lessons = selectors.with_activity_ids(
+            selectors.lesson_list(course=self.course, module_id=query.validated_data.get("module"))
         )
         return Response(s.LessonSerializer(lessons, many=True, context=self._context()).data)
 
@@ -209,7 +198,7 @@ class LessonViewSet(_UploadThrottle, _CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.LessonCreateSerializer(data=request.data, course=self.course)
         serializer.is_valid(raise_exception=True)
-        lesson = run(services.lesson_create, **serializer.validated_data)
+        lesson = services.lesson_create(**serializer.validated_data)
         return Response(self._out(lesson), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, course_slug: str, pk: str) -> Response:
@@ -217,13 +206,13 @@ class LessonViewSet(_UploadThrottle, _CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.LessonUpdateSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        lesson = run(services.lesson_update, lesson=lesson, **serializer.validated_data)
+        lesson = services.lesson_update(lesson=lesson, **serializer.validated_data)
         return Response(self._out(lesson))
 
     def destroy(self, request: Request, course_slug: str, pk: str) -> Response:
         lesson = self._lesson()
         self.require(perms.can_edit_course, self.EDIT_DENIED)
-        run(services.lesson_delete, lesson=lesson)
+        services.lesson_delete(lesson=lesson)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=s.LessonReorderSerializer, responses=s.LessonSerializer)
@@ -234,8 +223,5 @@ class LessonViewSet(_UploadThrottle, _CourseScoped, viewsets.GenericViewSet):
         self.require(perms.can_edit_course, self.EDIT_DENIED)
         serializer = s.LessonReorderSerializer(data=request.data, course=self.course)
         serializer.is_valid(raise_exception=True)
-        lesson = run(services.lesson_move, lesson=lesson, **serializer.validated_data)
+        lesson = services.lesson_move(lesson=lesson, **serializer.validated_data)
         return Response(self._out(lesson))
-
-
-# --- taxonomy --------------------------------------------------------------------------

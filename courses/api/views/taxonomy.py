@@ -14,7 +14,6 @@ from courses import selectors, services
 from courses.api import serializers as s
 from courses.api.views.common import (
     SLUG_REGEX,
-    run,
 )
 from courses.models import Category, Tag
 
@@ -49,18 +48,18 @@ class CategoryViewSet(_AdminWrites, viewsets.ReadOnlyModelViewSet[Category]):
     def create(self, request: Request) -> Response:
         serializer = s.CategoryInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        category = run(services.category_create, **serializer.validated_data)
+        category = services.category_create(**serializer.validated_data)
         return Response(self._out(category), status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, slug: str) -> Response:
         category = self.get_object()
         serializer = s.CategoryInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        category = run(services.category_update, category=category, **serializer.validated_data)
+        category = services.category_update(category=category, **serializer.validated_data)
         return Response(self._out(category))
 
     def destroy(self, request: Request, slug: str) -> Response:
-        run(services.category_delete, category=self.get_object())
+        services.category_delete(category=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -83,16 +82,16 @@ class TagViewSet(_AdminWrites, viewsets.ReadOnlyModelViewSet[Tag]):
     def create(self, request: Request) -> Response:
         serializer = s.TagInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        tag = run(services.tag_create, **serializer.validated_data)
+        tag = services.tag_create(**serializer.validated_data)
         return Response(s.TagSerializer(tag).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, slug: str) -> Response:
         tag = self.get_object()
         serializer = s.TagInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        tag = run(services.tag_update, tag=tag, **serializer.validated_data)
+        tag = services.tag_update(tag=tag, **serializer.validated_data)
         return Response(s.TagSerializer(tag).data)
 
     def destroy(self, request: Request, slug: str) -> Response:
-        run(services.tag_delete, tag=self.get_object())
+        services.tag_delete(tag=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import User, normalize_email
+from accounts.selectors import user_active_by_email
 from courses.services import course_import
 
 
@@ -23,9 +23,9 @@ class Command(BaseCommand):
         parser.add_argument("--owner", required=True, help="email of the course's owner")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        owner = User.objects.filter(email__iexact=normalize_email(options["owner"])).first()
+        owner = user_active_by_email(email=options["owner"])
         if owner is None:
-            raise CommandError(f"No user with the email {options['owner']!r}.")
+            raise CommandError(f"No active user with the email {options['owner']!r}.")
         try:
             text = (
                 sys.stdin.read()

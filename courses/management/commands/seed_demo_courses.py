@@ -4,16 +4,19 @@ Idempotent: a course whose slug exists is left alone, so running it again create
 Everything goes through the course services, like the pages and the API.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts.models import User
+from accounts.selectors import users_active_by_email
 from courses import services
 from courses.models import Category, Course, Tag
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 CATEGORIES = [  # (slug, name, parent slug)
     ("programming", "Programming", None),
@@ -119,7 +122,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEBUG and not options["force"]:
             raise CommandError("Refusing to seed demo data with DEBUG off; pass --force.")
-        users = {u.email: u for u in User.objects.filter(email__endswith="@demo.lms")}
+        users = users_active_by_email(
+            emails={c["owner"] for c in COURSES}
+            | {email for c in COURSES for email, _ in c.get("team", [])}
+        )
         missing = {c["owner"] for c in COURSES} - set(users)
         if missing:
             raise CommandError(f"Run seed_demo first: missing {', '.join(sorted(missing))}.")
@@ -163,7 +169,7 @@ class Command(BaseCommand):
         self,
         spec: dict[str, Any],
         *,
-        users: dict[str, User],
+        users: dict[str, "User"],
         categories: dict[str, Category],
         tags: dict[str, Tag],
     ) -> Course:

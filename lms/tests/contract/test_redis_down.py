@@ -9,13 +9,6 @@ with a cold cache answers: no write made during the outage is hidden by an old e
 """
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -26,9 +19,10 @@ from django.conf import settings
 from django.db import connection
 
 from lms.testing import Cast
+from lms.testing.redis_proxy import RedisProxy
+from lms.testing.servers import granian_server
 from lms.tests.contract.checks import contract_problems
 from lms.tests.contract.conftest import payer, stripe_environment
-from lms.tests.contract.proxy import TcpProxy
 from lms.tests.contract.world import Api, Call, build_world, operations
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -37,12 +31,6 @@ ROOT = Path(settings.BASE_DIR)
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 # Different in every call by design: fresh tokens, signed links, clocks.
 VOLATILE_KEYS = {"access", "refresh", "url", "download_url", "expires_at", "generated_at"}
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _database_url() -> str:
@@ -72,45 +60,37 @@ def _server_environment(redis_url: str, tmp_path: Path, stripe: dict[str, Any]) 
     return env
 
 
-@contextmanager
-def app_server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """granian in WSGI mode, one worker, on a free loopback port."""
-    port = _free_port()
-    command = [
-        str(Path(sys.executable).with_name("granian")),
-        "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", "1", "--blocking-threads", "2", "lms.wsgi:application",
-    ]  # fmt: skip
-    with log.open("w") as out:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=out)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"server exited: {log.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/health/live", timeout=2):  # noqa: S310
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.3)
-        yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+def app_server(env: dict[str, str], log: Path) -> Any:
+    # One worker: the freshness rule is per process (decision 0013); 2 threads.
+    return granian_server(env, log, workers=1, threads=2)
 
 
 def _stable(value: Any) -> Any:
+    if isinstance(value, str) and value.startswith("http://127.0.0.1:"):
+        link = urlparse(value)  # the two servers listen on different ports
+        return f"{link.path}?{link.query}"
     if isinstance(value, dict):
         return {k: _stable(v) for k, v in value.items() if k not in VOLATILE_KEYS}
     if isinstance(value, list):
         return [_stable(v) for v in value]
     return value
+
+
+def _diff(hot: Any, cold: Any, path: str = "") -> list[str]:
+    """Where two bodies differ, as `path: hot != cold` lines."""
+    if isinstance(hot, dict) and isinstance(cold, dict):
+        return [
+            d
+            for k in hot.keys() | cold.keys()
+            for d in _diff(hot.get(k), cold.get(k), f"{path}/{k}")
+        ]
+    if isinstance(hot, list | tuple) and isinstance(cold, list | tuple) and len(hot) == len(cold):
+        return [
+            d
+            for i, (h, c) in enumerate(zip(hot, cold, strict=True))
+            for d in _diff(h, c, f"{path}/{i}")
+        ]
+    return [] if hot == cold else [f"{path}: {hot!r} != {cold!r}"]
 
 
 def _reads(api: Api, calls: list[Call]) -> dict[str, Any]:
@@ -138,14 +118,13 @@ def test_every_write_survives_a_redis_outage_and_nothing_stale_is_read_after(
     server_db = 13 if real.path.strip("/") != "13" else 12
     direct_url = f"redis://{real.hostname}:{real.port or 6379}/{server_db}"
     redis.Redis.from_url(direct_url).flushdb()
-    proxy = TcpProxy(real.hostname or "127.0.0.1", real.port or 6379)
-    proxy.up()
-    env = _server_environment(f"redis://127.0.0.1:{proxy.port}/{server_db}", tmp_path, stripe)
+    proxy = RedisProxy(settings.REDIS_URL)
+    env = _server_environment(proxy.url(server_db), tmp_path, stripe)
     try:
         with app_server(env, tmp_path / "server.log") as base:
             api = world.api(base)
             _reads(api, reads)  # warm every cache
-            proxy.down()
+            proxy.refuse()
             broken = []
             for call in writes:
                 where = f"{call.method.upper()} {call.template} (Redis down)"
@@ -158,10 +137,10 @@ def test_every_write_survives_a_redis_outage_and_nothing_stale_is_read_after(
                 if answer.status_code not in call.expect and answer.status_code < 500:
                     broken.append(f"{where}: {answer.status_code} {answer.content[:200]!r}")
             assert broken == [], "\n".join(broken)
-            proxy.up()
+            proxy.restore()
             after_outage = _reads(api, reads)
     finally:
-        proxy.down()
+        proxy.close()
 
     # The truth: a second server with an empty cache reads everything from the database.
     redis.Redis.from_url(direct_url).flushdb()
@@ -169,7 +148,6 @@ def test_every_write_survives_a_redis_outage_and_nothing_stale_is_read_after(
         _server_environment(direct_url, tmp_path, stripe), tmp_path / "cold.log"
     ) as base:
         cold = _reads(world.api(base), reads)
-    stale = {
-        path: (after_outage[path], cold[path]) for path in cold if after_outage[path] != cold[path]
-    }
+    stale = {path: _diff(after_outage[path], cold[path]) for path in cold}
+    stale = {path: lines for path, lines in stale.items() if lines}
     assert stale == {}, f"reads that still answer what was cached before the outage: {stale}"

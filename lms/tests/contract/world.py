@@ -111,9 +111,11 @@ class Api:
             headers["Content-Type"] = body.content_type
             kwargs["data"] = body.payload
         elif body is not None and fmt == "multipart":
-            files = {k: v for k, v in body.items() if hasattr(v, "read")}
-            kwargs["data"] = {k: v for k, v in body.items() if k not in files}
-            kwargs["files"] = files or {"": ("", b"")}
+            # Every part as a file part (plain fields without a file name), so the body is
+            # multipart even when no file is sent.
+            kwargs["files"] = {
+                k: v if hasattr(v, "read") else (None, str(v)) for k, v in body.items()
+            }
         elif body is not None:
             kwargs["json"] = body
         response = requests.request(  # noqa: S113  # the timeout is in kwargs
@@ -806,6 +808,7 @@ def operations(world: World) -> list[Call]:
         "owner",
         params={"course_slug": c, "id": w["grade_category_to_delete"]},
     )
+    add("get", "/api/v1/courses/{course_slug}/gradebook/items/", "owner", params={"course_slug": c})
     add(
         "post",
         "/api/v1/courses/{course_slug}/gradebook/items/",

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from lms.errors import ServiceError
 from payments import stripe_gateway
 from payments.services import payments_reconcile
 
@@ -36,8 +37,8 @@ class Command(BaseCommand):
             raise CommandError("Payments are not configured (STRIPE_SECRET_KEY, ...).")
         try:
             report = payments_reconcile(since=timezone.now() - age)
-        except stripe_gateway.GatewayError as exc:
-            raise CommandError(f"Stripe: {exc}") from exc
+        except ServiceError as exc:
+            raise CommandError(exc.message) from exc
         self.stdout.write(
             f"Checked {report.sessions_seen} checkout sessions, {report.intents_seen} "
             f"payment intents, {report.orders_checked} orders."

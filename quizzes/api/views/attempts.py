@@ -1,17 +1,17 @@
 """Attempts (detail, autosave, submit) and hand grading of answers."""
 
-from django.db import transaction
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from courses.permissions import can_teach
 from quizzes import presenters, selectors, services
 from quizzes.api import serializers as s
-from quizzes.api.views.common import ID, QuizzesBase, deny, problem, run
-from quizzes.models import Attempt, AttemptAnswer
+from quizzes.api.views.common import ID, QuizzesBase
+from quizzes.models import Attempt
 
 # --- attempts ---------------------------------------------------------------------------
 
@@ -39,28 +39,24 @@ class AttemptViewSet(QuizzesBase):
         return self._out(self._attempt())
 
     def _own(self, attempt: Attempt) -> None:
-        if attempt.user_id != request_user_id(self.request):
-            deny(self.request, "Only the learner answers their attempt.")
+        if attempt.user_id != getattr(self.request.user, "pk", None):
+            raise PermissionDenied("Only the learner answers their attempt.")
 
     @extend_schema(
         parameters=[ID], request=s.AnswersInputSerializer, responses=s.AutosaveOutSerializer
     )
     @action(detail=True, methods=["put"])
     def answers(self, request: Request, pk: str) -> Response:
-        """Autosave: `{"answers": [{"answer_id", "response"}]}`, partial and idempotent.
+        """Autosave: `{"answers": [{"answer_id", "response"}]}`, partial and idempotent;
+        each `response` has the shape of its question's kind (a wrong one is a 400 naming
+        the field, e.g. `/answers/0/response/choice`, and the shape expected).
         409 `deadline_passed` after the deadline plus grace (the attempt is then
         submitted with what was saved), 409 `attempt_submitted` after submitting."""
         data = self.valid(s.AnswersInputSerializer)
         # Not expired on read here: the service answers `deadline_passed` first.
         attempt = selectors.attempt_get(attempt_id=int(pk), user=request.user)
         self._own(attempt)
-        try:
-            saved, rows = services.attempt_answers_save(attempt=attempt, answers=data["answers"])
-        except services.QuizError as exc:
-            if exc.code == "deadline_passed":
-                with transaction.atomic():
-                    services.attempt_submit(attempt=attempt, auto=True)
-            return problem(request, exc.status, exc.code, exc.message, **exc.extra)
+        saved, rows = services.attempt_answers_save(attempt=attempt, answers=data["answers"])
         # A small body for the hottest endpoint: what was saved, not the whole attempt.
         return Response(presenters.autosave_out(saved, rows))
 
@@ -68,16 +64,13 @@ class AttemptViewSet(QuizzesBase):
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
         """Submit and grade. Idempotent: a repeat returns the same result (200)."""
+        self.no_body()
         attempt = self._attempt()
         self._own(attempt)
         quiz = attempt.quiz
-        submitted, _ = run(request, services.attempt_submit, attempt=attempt)
+        submitted, _ = services.attempt_submit(attempt=attempt)
         submitted.quiz = quiz
         return self._out(submitted)
-
-
-def request_user_id(request: Request) -> int | None:
-    return getattr(request.user, "pk", None)
 
 
 class AttemptAnswerViewSet(QuizzesBase):
@@ -89,15 +82,13 @@ class AttemptAnswerViewSet(QuizzesBase):
         """A grader sets points (0..possible) and feedback on an essay."""
         answer = selectors.attempt_answer_get(answer_id=int(pk), user=request.user)
         data = self.valid(s.GradeInputSerializer)
-        graded: AttemptAnswer = run(
-            request,
-            services.answer_grade,
+        graded = services.answer_grade(
             answer=answer,
             points=data["points"],
             feedback=data.get("feedback", ""),
-            by=request.user,
+            by=request.user,  # type: ignore[arg-type]
         )
-        attempt = Attempt.objects.get(pk=graded.attempt_id)
+        attempt = graded.attempt
         return Response(
             {
                 "answer_id": graded.pk,

@@ -1,20 +1,24 @@
 """Question banks and questions (the course team only)."""
 
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from courses.models import Course
 from courses.permissions import can_teach
 from courses.selectors import course_get_visible
 from quizzes import presenters, selectors, services
 from quizzes.api import serializers as s
-from quizzes.api.views.common import COURSE_SLUG, ID, QuizzesBase, deny, run
+from quizzes.api.views.common import COURSE_SLUG, ID, QuizzesBase
 from quizzes.models import Question, QuestionBank
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 # --- banks and questions ----------------------------------------------------------------
 
@@ -24,12 +28,12 @@ class CourseBankViewSet(QuizzesBase):
     serializer_class = s.BankOutSerializer
 
     @cached_property
-    def course(self) -> Course:
+    def course(self) -> "Course":
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
     def list(self, request: Request, course_slug: str) -> Response:
         if not can_teach(request.user, self.course):
-            deny(request, "Only the course team sees question banks.")
+            raise PermissionDenied("Only the course team sees question banks.")
         page = self.paginate_queryset(selectors.bank_list(course=self.course)) or []
         return self.get_paginated_response(
             [{"id": b.pk, "title": b.title, "question_count": b.question_count} for b in page]
@@ -62,18 +66,20 @@ class BankViewSet(QuizzesBase):
     @extend_schema(parameters=[ID])
     def destroy(self, request: Request, pk: str) -> Response:
         self.author_only(self.bank.course)
-        run(request, services.bank_delete, bank=self.bank)
+        services.bank_delete(bank=self.bank)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         parameters=[ID],
-        request=s.QuestionInputSerializer,
-        responses={201: s.QuestionOutSerializer},
+        request=s.QUESTION_INPUT,
+        responses={201: s.QUESTION},
         methods=["POST"],
     )
-    @extend_schema(parameters=[ID], responses=s.QuestionOutSerializer(many=True), methods=["GET"])
+    @extend_schema(parameters=[ID], responses=s.QUESTION_LIST, methods=["GET"])
     @action(detail=True, methods=["get", "post"])
     def questions(self, request: Request, pk: str) -> Response:
+        """GET: the bank's questions with their keys. POST: a new question; `data` and
+        `key` have the shapes of its `kind`."""
         bank = self.bank
         if request.method == "GET":
             page = self.paginate_queryset(selectors.question_list(bank=bank)) or []
@@ -84,26 +90,28 @@ class BankViewSet(QuizzesBase):
 
 
 class QuestionViewSet(QuizzesBase):
-    serializer_class = s.QuestionOutSerializer
+    serializer_class = s.QuestionInputSerializer  # documented per kind by each action
 
     @cached_property
     def question(self) -> Question:
         return selectors.question_get(question_id=int(self.kwargs["pk"]), user=self.request.user)
 
-    @extend_schema(parameters=[ID])
+    @extend_schema(parameters=[ID], responses=s.QUESTION)
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(presenters.question_out(self.question))
 
-    @extend_schema(parameters=[ID], request=s.QuestionInputSerializer)
+    @extend_schema(parameters=[ID], request=s.QUESTION_PATCH, responses=s.QUESTION)
     def partial_update(self, request: Request, pk: str) -> Response:
-        """Changing the key (or data) regrades submitted attempts in the background."""
+        """Any of the fields; `data` and `key` have the shapes of `kind` (the question's
+        own when it is not sent). Changing the key (or data) regrades submitted attempts
+        in the background."""
         self.author_only(self.question.course)
         data = self.valid(s.QuestionInputSerializer, partial=True)
-        question = run(request, services.question_update, question=self.question, **data)
+        question = services.question_update(question=self.question, **data)
         return Response(presenters.question_out(question))
 
     @extend_schema(parameters=[ID])
     def destroy(self, request: Request, pk: str) -> Response:
         self.author_only(self.question.course)
-        run(request, services.question_delete, question=self.question)
+        services.question_delete(question=self.question)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -2,24 +2,28 @@
 and statistics."""
 
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.http import Http404
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from courses.models import Course
 from courses.permissions import can_teach, is_learner
 from courses.selectors import course_get_visible
+from lms.errors import ServiceError
 from quizzes import presenters, selectors, services
 from quizzes.api import serializers as s
-from quizzes.api.views.common import COURSE_SLUG, ID, QuizzesBase, deny, problem, quiz_fields, run
-from quizzes.models import Question, QuestionBank, Quiz, QuizItem
+from quizzes.api.views.common import COURSE_SLUG, ID, QuizzesBase, quiz_fields
+from quizzes.models import Quiz
 from quizzes.permissions import can_grade, learner_enrollment
+
+if TYPE_CHECKING:
+    from courses.models import Course
 
 # --- quizzes ----------------------------------------------------------------------------
 
@@ -29,13 +33,13 @@ class CourseQuizViewSet(QuizzesBase):
     serializer_class = s.QuizOutSerializer
 
     @cached_property
-    def course(self) -> Course:
+    def course(self) -> "Course":
         return course_get_visible(slug=self.kwargs["course_slug"], user=self.request.user)
 
     def list(self, request: Request, course_slug: str) -> Response:
         """The course's quizzes: all for the team, published ones for learners."""
         if not can_teach(request.user, self.course) and not is_learner(request.user, self.course):
-            return problem(request, 403, "not_enrolled", "Enroll in the course first.")
+            raise ServiceError("not_enrolled", "Enroll in the course first.")
         rows = selectors.quiz_list(course=self.course, user=request.user)
         page = self.paginate_queryset(rows) or []
         return self.get_paginated_response([presenters.quiz_out(q) for q in page])
@@ -74,13 +78,13 @@ class QuizViewSet(QuizzesBase):
     def partial_update(self, request: Request, pk: str) -> Response:
         self.author_only(self.quiz.course)
         data = quiz_fields(self.quiz.course, self.valid(s.QuizInputSerializer, partial=True))
-        quiz = run(request, services.quiz_update, quiz=self.quiz, by=request.user, **data)
+        quiz = services.quiz_update(quiz=self.quiz, by=request.user, **data)  # type: ignore[arg-type]
         return Response(presenters.quiz_out(quiz))
 
     @extend_schema(parameters=[ID])
     def destroy(self, request: Request, pk: str) -> Response:
         self.author_only(self.quiz.course)
-        run(request, services.quiz_delete, quiz=self.quiz, by=request.user)
+        services.quiz_delete(quiz=self.quiz, by=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -95,16 +99,18 @@ class QuizViewSet(QuizzesBase):
         data = self.valid(s.ItemInputSerializer)
         question = bank = None
         if data.get("question"):
-            question = Question.objects.filter(pk=data["question"], course=quiz.course).first()
+            question = selectors.question_of_course(
+                course=quiz.course, question_id=data["question"]
+            )
             if question is None:
-                return problem(request, 400, "invalid", "Pick a question of this course.")
+                raise ValidationError(
+                    {"question": ValidationError("Pick a question of this course.")}
+                )
         if data.get("draw_bank"):
-            bank = QuestionBank.objects.filter(pk=data["draw_bank"], course=quiz.course).first()
+            bank = selectors.bank_of_course(course=quiz.course, bank_id=data["draw_bank"])
             if bank is None:
-                return problem(request, 400, "invalid", "Pick a bank of this course.")
-        item = run(
-            request,
-            services.quiz_item_add,
+                raise ValidationError({"draw_bank": ValidationError("Pick a bank of this course.")})
+        item = services.quiz_item_add(
             quiz=quiz,
             question=question,
             draw_bank=bank,
@@ -135,14 +141,13 @@ class QuizViewSet(QuizzesBase):
             page = self.paginate_queryset(rows) or []
             data = [presenters.attempt_summary(a, now=now, staff=staff) for a in page]
             return self.get_paginated_response(data)
+        self.no_body()
         enrollment = learner_enrollment(request.user, quiz)
         if enrollment is None:
-            return problem(request, 403, "not_enrolled", "Only enrolled learners take quizzes.")
-        attempt, created = run(
-            request,
-            services.attempt_start,
+            raise ServiceError("not_enrolled", "Only enrolled learners take quizzes.")
+        attempt, created = services.attempt_start(
             quiz=quiz,
-            user=request.user,
+            user=request.user,  # type: ignore[arg-type]
             enrollment=enrollment,
             now=now,
         )
@@ -157,7 +162,7 @@ class QuizViewSet(QuizzesBase):
     def grading_queue(self, request: Request, pk: str) -> Response:
         """Essays of submitted attempts that wait for points (team, TAs included)."""
         if not can_grade(request.user, self.quiz):
-            deny(request, "Only the course team grades.")
+            raise PermissionDenied("Only the course team grades.")
         rows = selectors.grading_queue(quiz=self.quiz)
         page = self.paginate_queryset(rows) or []
         return self.get_paginated_response([presenters.queue_entry(a) for a in page])
@@ -167,7 +172,7 @@ class QuizViewSet(QuizzesBase):
     def statistics(self, request: Request, pk: str) -> Response:
         """Score histogram and per-question difficulty, discrimination, option counts."""
         if not can_grade(request.user, self.quiz):
-            deny(request, "Only the course team sees statistics.")
+            raise PermissionDenied("Only the course team sees statistics.")
         return Response(selectors.quiz_statistics(quiz=self.quiz))
 
 
@@ -176,9 +181,7 @@ class QuizItemViewSet(QuizzesBase):
 
     @extend_schema(parameters=[ID])
     def destroy(self, request: Request, pk: str) -> Response:
-        item = QuizItem.objects.select_related("quiz__course").filter(pk=int(pk)).first()
-        if item is None:
-            raise Http404
+        item = selectors.quiz_item_get(item_id=int(pk))
         self.author_only(item.quiz.course)
-        run(request, services.quiz_item_remove, item=item)
+        services.quiz_item_remove(item=item)
         return Response(status=status.HTTP_204_NO_CONTENT)
