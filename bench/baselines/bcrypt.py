@@ -50,7 +50,7 @@ def bcrypt_check(request: HttpRequest) -> HttpResponse:
     encoded = bench_password_hash()
     if encoded is None:
         return problem_json_response(
-            503, code="not_seeded", detail="Run seed_bench first.", path=request.path
+            503, code="service_unavailable", detail="Run seed_bench first.", path=request.path
         )
     if not identify_hasher(encoded).verify(password, encoded):
         return problem_json_response(

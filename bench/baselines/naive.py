@@ -106,15 +106,25 @@ class CourseDetailSerializer(CourseSerializer):
 
 
 class OutlineLessonSerializer(serializers.ModelSerializer[Lesson]):
+    activity_id = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField()
 
     class Meta:
         model = Lesson
         fields = [
-            "id", "title", "position", "kind", "duration_minutes", "is_preview",
-            "required_for_completion", "release_at", "release_after_days",
+            "id", "title", "position", "kind", "activity_id", "duration_minutes",
+            "is_preview", "required_for_completion", "release_at", "release_after_days",
             "requires_prerequisites", "state",
         ]  # fmt: skip
+
+    def get_activity_id(self, lesson: Lesson) -> int | None:
+        """Per quiz or assignment lesson, a query: its activity, a published one first."""
+        if lesson.kind == "quiz":
+            return lesson.quizzes.order_by("-published", "id").values_list("id", flat=True).first()
+        if lesson.kind == "assignment":
+            assignments = lesson.assignments.order_by("-is_published", "id")
+            return assignments.values_list("id", flat=True).first()
+        return None
 
     def get_state(self, lesson: Lesson) -> dict[str, Any] | None:
         """Per lesson, a query or three: completed, released, prerequisites done."""
@@ -136,7 +146,7 @@ class OutlineLessonSerializer(serializers.ModelSerializer[Lesson]):
             "completed": completed,
             "locked": reason is not None,
             "lock_reason": reason,
-            "unlock_at": unlock_at.isoformat() if unlock_at is not None else None,
+            "unlock_at": unlock_at,  # a datetime: DRF's encoder writes it with Z
         }
 
     def _prerequisites_done(self, lesson: Lesson, enrollment: Enrollment) -> bool:

@@ -1,13 +1,16 @@
 """seed_bench --scale smoke: row counts, the skew, rollups equal to a from-scratch
 computation, and orders consistent with their enrollments, prices and Stripe events. The
 from-scratch numbers come from the ORM over the loaded rows and
-`enrollments.services.progress.percent_of`, independently of the seed's SQL."""
+the progress rule written out here (floor percent of required lessons done), independently
+of the seed's SQL and of the production code."""
 
 import io
 import json
+import math
 import time
 from collections import Counter
 from datetime import timedelta
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -23,7 +26,6 @@ from bench.runner.server import BENCH_STRIPE_WEBHOOK_SECRET, STRIPE_ENVIRONMENT
 from bench.seed import BENCH_PASSWORD, CHECKOUT_LIFETIME, SCALES
 from courses.models import Course, CourseStaff, Lesson, Module
 from enrollments.models import Enrollment, LessonCompletion
-from enrollments.services.progress import percent_of
 from payments.models import Order, StripeEvent
 from payments.services import checkout as payments_checkout
 from payments.services import stripe_event_receive
@@ -77,6 +79,18 @@ def test_skew_top_courses_hold_the_most_learners(seeded: None) -> None:
     assert min(hot) > max(rest)
 
 
+def expected_percent(done: int, required: int) -> int:
+    """The progress rule, written out rather than imported (an oracle must not be the code
+    under test): the share of required lessons done, rounded down to a whole percent; 0
+    for a course without required lessons."""
+    return math.floor(100 * Fraction(done, required)) if required else 0
+
+
+def test_expected_percent_is_the_documented_rule() -> None:
+    assert [expected_percent(done, 19) for done in (0, 1, 18, 19)] == [0, 5, 94, 100]
+    assert expected_percent(0, 0) == 0
+
+
 @pytest.mark.postgres
 def test_rollups_equal_a_from_scratch_computation(seeded: None) -> None:
     required = Counter(
@@ -103,7 +117,7 @@ def test_rollups_equal_a_from_scratch_computation(seeded: None) -> None:
     statuses: Counter[str] = Counter()
     for e in Enrollment.objects.all():
         total = required[e.course_id]
-        expected = percent_of(done[e.id], total)
+        expected = expected_percent(done[e.id], total)
         assert (e.completed_count, e.required_total, e.percent) == (done[e.id], total, expected)
         assert 0 <= e.percent <= 100
         if expected == 100 and e.status != "dropped":

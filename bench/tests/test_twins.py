@@ -21,12 +21,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
-from accounts.tests.auth_helpers import client_for
+from assignments.models import Assignment
 from bench.baselines import bcrypt
 from bench.seed import BENCH_PASSWORD, TOPICS, TRUNCATE_SQL
 from courses.models import Category, Course, CourseStaff, Lesson
 from enrollments.models import Enrollment, LessonCompletion
 from lms.outbox.models import OutboxMessage
+from lms.testing import client_for
+from quizzes.models import Quiz
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("bench.tests.urls")]
 
@@ -84,12 +86,27 @@ def both(client: APIClient, rest: str, method: str = "get") -> tuple[Any, Any]:
     return real, raw
 
 
+# Members of a problem document that name the request, not the answer.
+PER_REQUEST = ("instance", "request_id")
+
+
+def problem(response: Any) -> dict[str, Any]:
+    """A problem document without the members that differ between any two requests."""
+    assert response["Content-Type"] == "application/problem+json", response.content
+    return {k: v for k, v in response.json().items() if k not in PER_REQUEST}
+
+
 def assert_same(client: APIClient, rest: str, status: int = 200) -> Any:
+    """Same status and body; for a refusal, the same problem document (type, title,
+    status, detail, code and any extra members)."""
     real, raw = both(client, rest)
     assert real.status_code == status, real.content
     assert raw.status_code == status, raw.content
     if status == 200:
         assert raw.json() == real.json()
+    else:
+        assert problem(raw) == problem(real)
+        assert raw.get("WWW-Authenticate") == real.get("WWW-Authenticate")
     return real.json()
 
 
@@ -167,6 +184,11 @@ def test_raw_catalogue_refusals_match_real(data: dict[str, Any]) -> None:
     client = APIClient()
     assert_same(client, "courses/?page=999", status=404)
     assert_same(client, "courses/?category=not%20a%20slug", status=400)
+    assert_same(client, "courses/?search=%20%20", status=400)  # blank once trimmed
+    assert_same(client, f"courses/?search={'x' * 201}", status=400)
+    # Two fields at once: one item each, in the serializer's order, and a summary.
+    body = assert_same(client, "courses/?search=%20&category=a%2Bb", status=400)
+    assert [item["pointer"] for item in body["errors"]] == ["/category", "/search"]
     # Filters the twin does not implement are refused, never silently dropped.
     assert client.get("/bench/raw/courses/?level=beginner").status_code == 400
 
@@ -236,6 +258,37 @@ def test_raw_outline_equals_real_with_release_rules_and_prerequisites(
 
 
 @pytest.mark.postgres
+def test_raw_outline_equals_real_with_quiz_and_assignment_lessons(data: dict[str, Any]) -> None:
+    """Activity lessons carry their quiz's or assignment's id (a published one first, then
+    the oldest); the bench dataset has none, so make some."""
+    course = data["course"]
+    quiz_lesson, assignment_lesson, bare_quiz = lessons_of(course)[5:8]
+    Lesson.objects.filter(pk__in=[quiz_lesson.pk, bare_quiz.pk]).update(kind="quiz")
+    Lesson.objects.filter(pk=assignment_lesson.pk).update(kind="assignment")
+    Quiz.objects.create(course=course, lesson=quiz_lesson, title="Draft", published=False)
+    published = Quiz.objects.create(course=course, lesson=quiz_lesson, title="Q", published=True)
+    Quiz.objects.create(course=course, lesson=quiz_lesson, title="Later", published=True)
+    assignment = Assignment.objects.create(
+        course=course, lesson=assignment_lesson, title="A", points_possible=Decimal("10")
+    )
+
+    def activities(body: dict[str, Any]) -> dict[int, int | None]:
+        return {
+            lesson["id"]: lesson["activity_id"]
+            for module in body["data"]["modules"]
+            for lesson in module["lessons"]
+        }
+
+    for client in (client_for(data["learner"]), APIClient()):
+        found = activities(assert_same(client, f"courses/{course.slug}/outline/"))
+        assert found[quiz_lesson.pk] == published.pk
+        assert found[assignment_lesson.pk] == assignment.pk
+        assert found[bare_quiz.pk] is None
+        naive = client.get(f"/bench/naive/courses/{course.slug}/outline/")
+        assert activities(naive.json()) == found
+
+
+@pytest.mark.postgres
 def test_raw_my_enrollments_equals_real(data: dict[str, Any]) -> None:
     learner = (
         User.objects.filter(role="student")
@@ -289,11 +342,14 @@ def test_raw_lesson_equals_real(data: dict[str, Any]) -> None:
     assert_same(client_for(data["outsider"]), f"lessons/{lessons[1].pk}/", status=404)
     assert_same(client_for(data["owner"]), f"lessons/{lessons[5].pk}/")
     assert_same(learner, "lessons/999999/", status=404)
-    # A gated lesson: 403 with the reason, for both.
+    # Gated lessons: 403 with the reason (and when it opens), for both.
     Lesson.objects.filter(pk=lessons[done + 1].pk).update(requires_prerequisites=True)
-    real, raw = both(learner, f"lessons/{lessons[done + 1].pk}/")
-    assert real.status_code == raw.status_code == 403
-    assert real.json()["code"] == raw.json()["code"] == "prerequisite"
+    gated = assert_same(learner, f"lessons/{lessons[done + 1].pk}/", status=403)
+    assert gated["code"] == "prerequisite"
+    later = timezone.now() + timedelta(days=3, microseconds=123_456)
+    Lesson.objects.filter(pk=lessons[done + 2].pk).update(release_at=later)
+    gated = assert_same(learner, f"lessons/{lessons[done + 2].pk}/", status=403)
+    assert gated["code"] == "not_released" and gated["unlock_at"].endswith("Z")
 
 
 @pytest.mark.postgres
@@ -346,6 +402,7 @@ def test_raw_twins_refuse_bad_and_ended_tokens_like_real(data: dict[str, Any]) -
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
     assert_same(client, "enrollments/", status=401)
+    assert client.get("/bench/raw/enrollments/")["WWW-Authenticate"].startswith("Bearer ")
     assert_same(client, "courses/", status=401)
     learner = client_for(data["learner"])
     assert_same(learner, "enrollments/")
@@ -478,9 +535,20 @@ def test_raw_lesson_complete_refusals_match_real(data: dict[str, Any]) -> None:
     ):
         real, raw = both(client, rest, method="post")
         assert real.status_code == raw.status_code == status
+        assert problem(raw) == problem(real)
+        assert raw.get("WWW-Authenticate") == real.get("WWW-Authenticate")
+    assert_same(client_for(data["learner"]), rest, status=405)  # a GET
+    # A body: refused field by field (the action takes none), or as a whole.
+    learner = client_for(data["learner"])
+    for body in ('{"completed": true, "at": 1}', "[1]", "{not json"):
+        real = learner.post(f"/api/v1/{rest}", body, content_type="application/json")
+        raw = learner.post(f"/bench/raw/{rest}", body, content_type="application/json")
+        assert real.status_code == raw.status_code == 400, (body, real.content)
+        assert problem(raw) == problem(real)
     Enrollment.objects.filter(pk=data["enrollment"].pk).update(status="dropped")
     real, raw = both(client_for(data["learner"]), rest, method="post")
     assert real.status_code == raw.status_code == 404  # no seat: not disclosed
+    assert problem(raw) == problem(real)
 
 
 # --- naive twins ---------------------------------------------------------------------------

@@ -22,13 +22,17 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.fields import CharField
 
-from accounts.authentication import MAX_TOKEN_LENGTH
+from accounts.authentication import MAX_TOKEN_LENGTH, TOKEN_NOT_VALID, BearerJWTAuthentication
 from accounts.services.sessions import SESSION_CLAIM
 from courses import permissions
 from enrollments.models import Enrollment
-from lms.api.pagination import MAX_PAGE_SIZE
+from lms.api.exceptions import json_pointer
+from lms.api.pagination import MAX_PAGE_SIZE, list_meta
 from lms.api.problems import PROBLEM_CONTENT_TYPE, problem_body
+from lms.api.serializers import UNKNOWN_FIELD_CODE
+from lms.errors import error_code
 
 RAW_PREFIX = "/bench/raw/"
 API_PREFIX = "/api/v1/"
@@ -38,20 +42,77 @@ TEACHER_ROLES = tuple(sorted(str(role.value) for role in permissions.TEACHER_ROL
 PUBLIC_STATUSES = tuple(str(status.value) for status in permissions.PUBLIC_STATUSES)
 
 View = Callable[..., HttpResponse]
+# StrictInputMixin's message for a field the endpoint does not know.
+UNKNOWN_FIELD_DETAIL = "This field is not accepted here."
 
 
 class Problem(Exception):
-    """An error answer (problem+json), raised anywhere in a twin."""
+    """An error answer (problem+json), raised anywhere in a twin. Like
+    lms.errors.ServiceError, the status is the declared code's (docs/api-errors.md), so a
+    twin answers a code with the status the API gives it, and no code the API lacks."""
 
-    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
         super().__init__(detail)
-        self.status, self.code, self.detail, self.extra = status, code, detail, extra
+        self.status, self.code, self.detail, self.extra = (
+            error_code(code).status,
+            code,
+            detail,
+            extra,
+        )
 
 
-NOT_FOUND = Problem(404, "not_found", "Not found.")
-NOT_AUTHENTICATED = Problem(
-    401, "not_authenticated", "Authentication credentials were not provided."
+def field_errors(errors: Sequence[tuple[str | None, str, str]]) -> Problem:
+    """lms.api.exceptions' 400 for invalid fields: one item per (attr, code, detail) (attr
+    None: the whole body), the problem's detail the only item's or a summary."""
+    items = [
+        {"attr": attr, "pointer": json_pointer(attr), "code": code, "detail": detail}
+        for attr, code, detail in errors
+    ]
+    summary = errors[0][2] if len(errors) == 1 else "The request has invalid fields."
+    return Problem("validation_error", summary, errors=items)
+
+
+def char_errors(value: str, *, max_length: int | None = None) -> tuple[str, list[tuple[str, str]]]:
+    """rest_framework.fields.CharField(max_length=...) on a query parameter: the trimmed
+    value and its (code, message) errors, in DRF's order (blank stops there; the
+    validators all run)."""
+    text = value.strip()
+    if not text:
+        return text, [("blank", str(CharField.default_error_messages["blank"]))]
+    errors = []
+    if max_length is not None and len(text) > max_length:
+        message = str(CharField.default_error_messages["max_length"])
+        errors.append(("max_length", message.format(max_length=max_length)))
+    if "\x00" in text:
+        errors.append(("null_characters_not_allowed", "Null characters are not allowed."))
+    return text, errors
+
+
+def no_body(request: HttpRequest) -> None:
+    """lms.api.serializers.EmptySerializer on a JSON body: an action that takes no body
+    refuses every field sent (400 `unknown_field` items), as the real action does."""
+    if not request.body:
+        return
+    try:
+        data = json.loads(request.body)
+    except ValueError as exc:
+        raise Problem("parse_error", f"JSON parse error - {exc}") from exc
+    if isinstance(data, dict):
+        if data:
+            raise field_errors(
+                [(str(name), UNKNOWN_FIELD_CODE, UNKNOWN_FIELD_DETAIL) for name in data]
+            )
+        return
+    message = f"Invalid data. Expected a dictionary, but got {type(data).__name__}."
+    raise field_errors([(None, "invalid", message)])
+
+
+# Every 401 of the API carries the bearer authenticator's challenge (decision 0012).
+CHALLENGE = '{} realm="{}"'.format(  # simplejwt's JWTAuthentication.authenticate_header
+    settings.SIMPLE_JWT["AUTH_HEADER_TYPES"][0], BearerJWTAuthentication.www_authenticate_realm
 )
+NOT_FOUND = Problem("not_found", "Not found.")
+NOT_AUTHENTICATED = Problem("not_authenticated", "Authentication credentials were not provided.")
 
 
 def raw_view(*methods: str) -> Callable[[View], View]:
@@ -63,14 +124,19 @@ def raw_view(*methods: str) -> Callable[[View], View]:
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 if request.method not in methods:
-                    raise Problem(405, "method_not_allowed", "Method not allowed.")
+                    raise Problem("method_not_allowed", f'Method "{request.method}" not allowed.')
                 return view(request, *args, **kwargs)
             except Problem as problem:
                 body = problem_body(
                     problem.status, code=problem.code, detail=problem.detail, instance=request.path
                 )
                 body.update(problem.extra)
-                return JsonResponse(body, status=problem.status, content_type=PROBLEM_CONTENT_TYPE)
+                response = JsonResponse(
+                    body, status=problem.status, content_type=PROBLEM_CONTENT_TYPE
+                )
+                if problem.status == 401:  # the challenge DRF adds from the first authenticator
+                    response["WWW-Authenticate"] = CHALLENGE
+                return response
 
         return csrf_exempt(wrapper)
 
@@ -78,7 +144,8 @@ def raw_view(*methods: str) -> Callable[[View], View]:
 
 
 def ok(data: Any, meta: dict[str, Any] | None = None) -> HttpResponse:
-    """The envelope, encoded once."""
+    """The envelope, encoded once. Lists pass their meta (lms.api.pagination.list_meta,
+    the one list contract); a single object's meta is empty, as the renderer writes it."""
     body = json.dumps({"data": data, "meta": meta or {}}, separators=(",", ":"))
     return HttpResponse(body, content_type="application/json")
 
@@ -118,8 +185,8 @@ class Viewer:
         return self.role == "admin"
 
 
-def _invalid_token(detail: str = "Given token not valid for any token type") -> Problem:
-    return Problem(401, "token_not_valid", detail)
+def _invalid_token() -> Problem:
+    return Problem("authentication_failed", TOKEN_NOT_VALID)
 
 
 def viewer_for(request: HttpRequest) -> Viewer | None:
@@ -135,14 +202,10 @@ def viewer_for(request: HttpRequest) -> Viewer | None:
     if not parts or parts[0] not in settings.SIMPLE_JWT["AUTH_HEADER_TYPES"]:
         return None
     if len(parts) != 2:
-        raise Problem(
-            401,
-            "bad_authorization_header",
-            "Authorization header must contain two space-delimited values",
-        )
+        raise Problem("authentication_failed", "The Authorization header must be `Bearer <token>`.")
     token = parts[1]
     if len(token) > MAX_TOKEN_LENGTH:
-        raise _invalid_token("Token is invalid.")
+        raise _invalid_token()
     jwt_settings = settings.SIMPLE_JWT
     try:
         payload = jwt.decode(
@@ -166,7 +229,7 @@ def viewer_for(request: HttpRequest) -> Viewer | None:
         user_id = int(claim)
         session_id = uuid.UUID(str(payload.get(SESSION_CLAIM)))
     except (TypeError, ValueError) as exc:
-        raise Problem(401, "session_ended", "The session has ended.") from exc
+        raise Problem("session_ended", "The session has ended.") from exc
     row = fetch_one(
         """
         SELECT u.id, u.role FROM accounts_user u
@@ -177,7 +240,7 @@ def viewer_for(request: HttpRequest) -> Viewer | None:
         [user_id, session_id],
     )
     if row is None:
-        raise Problem(401, "session_ended", "The session has ended.")
+        raise Problem("session_ended", "The session has ended.")
     return Viewer(id=row["id"], role=row["role"])
 
 
@@ -280,9 +343,9 @@ def page_for(request: HttpRequest, count: int) -> Page:
     try:
         number = int(raw)
     except ValueError as exc:
-        raise Problem(404, "not_found", "Invalid page.") from exc
+        raise Problem("not_found", "Invalid page.") from exc
     if number < 1 or number > page.num_pages:
-        raise Problem(404, "not_found", "Invalid page.")
+        raise Problem("not_found", "Invalid page.")
     return Page(number=number, size=size, count=count)
 
 
@@ -297,13 +360,9 @@ def page_meta(request: HttpRequest, page: Page) -> dict[str, Any]:
         previous_link = remove_query_param(url, "page")
     else:
         previous_link = replace_query_param(url, "page", page.number - 1)
-    return {
-        "count": page.count,
-        "page": page.number,
-        "page_size": page.size,
-        "next": next_link,
-        "previous": previous_link,
-    }
+    return list_meta(
+        count=page.count, page_size=page.size, next_link=next_link, previous=previous_link
+    )
 
 
 def in_list(values: Sequence[str]) -> str:

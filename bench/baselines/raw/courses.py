@@ -13,17 +13,19 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from rest_framework.fields import SlugField
 
 from bench.baselines.raw.common import (
     NOT_FOUND,
     PUBLIC_STATUSES,
     SEATED,
-    Problem,
     Viewer,
     can_teach,
+    char_errors,
     fetch_all,
     fetch_one,
     fetch_value,
+    field_errors,
     file_url,
     in_list,
     iso,
@@ -114,22 +116,24 @@ def _catalogue_query(request: HttpRequest) -> tuple[str, dict[str, Any], str]:
     """WHERE clause, its parameters and the ORDER BY, validated like CourseQuerySerializer."""
     params = request.GET
     if params.get("scope", "catalogue") != "catalogue":
-        raise Problem(400, "unsupported", "The raw twin serves the public catalogue only.")
+        raise field_errors([("scope", "unsupported", "The raw twin serves the catalogue only.")])
     for name in UNSUPPORTED_FILTERS:
         if name in params:
-            raise Problem(400, "unsupported", f"The raw twin does not filter by `{name}`.")
+            raise field_errors([(name, "unsupported", "The raw twin does not filter by it.")])
     where = ["c.status = 'published'"]
     args: dict[str, Any] = {}
     order = "c.published_at DESC NULLS LAST, c.created_at DESC, c.id DESC"
-    if "category" in params:
-        if not SLUG_RE.match(params["category"]):
-            raise Problem(400, "validation_error", "category: Enter a valid slug.")
+    errors: list[tuple[str, str, str]] = []  # CourseQuerySerializer's, in its field order
+    if "category" in params:  # a SlugField: a CharField, then the slug pattern
+        category, refused = char_errors(params["category"])
+        if category and not SLUG_RE.match(category):
+            refused.append(("invalid", str(SlugField.default_error_messages["invalid"])))
+        errors += [("category", code, message) for code, message in refused]
         where.append("(cat.slug = %(category)s OR parent.slug = %(category)s)")
-        args["category"] = params["category"]
+        args["category"] = category
     if "search" in params:
-        text = params["search"].strip()  # CharField trims, refuses blank, long, NUL
-        if not text or len(text) > SEARCH_MAX_LENGTH or "\x00" in text:
-            raise Problem(400, "validation_error", "search: Enter a valid search.")
+        text, refused = char_errors(params["search"], max_length=SEARCH_MAX_LENGTH)
+        errors += [("search", code, message) for code, message in refused]
         # courses.selectors._search: websearch syntax on the stored vector, ranked.
         where.append("c.search_vector @@ websearch_to_tsquery(%(config)s::regconfig, %(search)s)")
         args.update(search=text, config=SEARCH_CONFIG)
@@ -137,6 +141,8 @@ def _catalogue_query(request: HttpRequest) -> tuple[str, dict[str, Any], str]:
             "ts_rank(c.search_vector, websearch_to_tsquery(%(config)s::regconfig, %(search)s))"
             " DESC, c.id DESC"
         )
+    if errors:
+        raise field_errors(errors)
     return " AND ".join(where), args, order
 
 
@@ -227,6 +233,13 @@ def course_outline(request: HttpRequest, slug: str) -> HttpResponse:
                l.id, l.title, l.position, l.kind, l.duration_minutes, l.is_preview,
                l.required_for_completion, l.release_at, l.release_after_days,
                l.requires_prerequisites,
+               CASE l.kind
+                 WHEN 'quiz' THEN (SELECT q.id FROM quizzes_quiz q WHERE q.lesson_id = l.id
+                                    ORDER BY q.published DESC, q.id LIMIT 1)
+                 WHEN 'assignment' THEN (SELECT a.id FROM assignments_assignment a
+                                          WHERE a.lesson_id = l.id
+                                          ORDER BY a.is_published DESC, a.id LIMIT 1)
+               END AS activity_id,
                EXISTS (SELECT 1 FROM enrollments_lessoncompletion lc
                         WHERE lc.enrollment_id = %(enrollment)s AND lc.lesson_id = l.id) AS done
           FROM courses_module m
@@ -275,7 +288,7 @@ def _outline(rows: list[dict[str, Any]], course: dict[str, Any]) -> dict[str, An
                 "completed": row["done"],
                 "locked": reason is not None,
                 "lock_reason": reason,
-                "unlock_at": unlock_at.isoformat() if unlock_at is not None else None,
+                "unlock_at": iso(unlock_at),
             }
             if row["required_for_completion"] and not row["done"]:
                 missing_required = True
@@ -286,6 +299,7 @@ def _outline(rows: list[dict[str, Any]], course: dict[str, Any]) -> dict[str, An
                 "title": row["title"],
                 "position": row["position"],
                 "kind": row["kind"],
+                "activity_id": row["activity_id"],
                 "duration_minutes": row["duration_minutes"],
                 "is_preview": row["is_preview"],
                 "required_for_completion": row["required_for_completion"],

@@ -26,6 +26,7 @@ from bench.baselines.raw.common import (
     can_teach,
     fetch_all,
     fetch_one,
+    field_errors,
     iso,
     ok,
     page_size,
@@ -34,6 +35,8 @@ from bench.baselines.raw.common import (
     require_viewer,
 )
 from bench.baselines.raw.learning import accommodations
+from enrollments.api.serializers import STATUS_HELP
+from lms.api.pagination import list_meta
 
 ENROLLMENT_STATUSES = ("active", "waitlisted", "completed", "dropped", "revoked")
 # DRF's CursorPagination.offset_cutoff: larger offsets in a cursor are clamped.
@@ -108,12 +111,12 @@ def roster_list(request: HttpRequest, slug: str) -> HttpResponse:
     if course["status"] not in PUBLIC_STATUSES and not teaches:
         raise NOT_FOUND  # a draft is not disclosed
     if not teaches:
-        raise Problem(403, "permission_denied", "Only the course team sees its learners.")
+        raise Problem("permission_denied", "Only the course team sees its learners.")
     where = "e.course_id = %(course)s"
     args: dict[str, Any] = {"course": course["id"]}
     if "status" in request.GET:
-        if request.GET["status"] not in ENROLLMENT_STATUSES:
-            raise Problem(400, "validation_error", "status: not a valid choice.")
+        if request.GET["status"] not in ENROLLMENT_STATUSES:  # RosterQuerySerializer
+            raise field_errors([("status", "invalid_choice", STATUS_HELP)])
         where += " AND e.status = %(status)s"
         args["status"] = request.GET["status"]
     return _cursor_page(request, where, args, descending=_real_ordering().startswith("-"))
@@ -145,7 +148,7 @@ def decode_cursor(request: HttpRequest) -> Cursor | None:
         if position is not None:
             int(position)  # the keyset column is an integer id
     except (TypeError, ValueError, UnicodeError, binascii.Error) as exc:
-        raise Problem(404, "not_found", "Invalid cursor") from exc
+        raise Problem("not_found", "Invalid cursor") from exc
     return Cursor(offset=min(offset, OFFSET_CUTOFF), reverse=reverse, position=position)
 
 
@@ -200,9 +203,10 @@ def _cursor_page(
         next_position, previous_position = following, current
     positions = [str(row["id"]) for row in page]
     base_url = api_url(request)
-    meta = {
-        "page_size": size,
-        "next": _next_link(
+    meta = list_meta(
+        count=None,  # a cursor list is not counted (lms.api.pagination.CursorPagination)
+        page_size=size,
+        next_link=_next_link(
             base_url,
             positions,
             cursor,
@@ -212,7 +216,7 @@ def _cursor_page(
             next_position,
             previous_position,
         ),
-        "previous": _previous_link(
+        previous=_previous_link(
             base_url,
             positions,
             cursor,
@@ -222,7 +226,7 @@ def _cursor_page(
             next_position,
             previous_position,
         ),
-    }
+    )
     return ok([_roster_item(row) for row in page], meta)
 
 
