@@ -6,7 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User, validate_timezone
-from lms.api.serializers import ModelSerializer, Serializer
+from lms.api.serializers import ModelSerializer, QuerySerializer, Serializer
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -110,11 +110,8 @@ class PasswordResetConfirmSerializer(Serializer):
     new_password = serializers.CharField(max_length=128, trim_whitespace=False)
 
 
-class UserQuerySerializer(Serializer):
+class UserQuerySerializer(QuerySerializer):
     """Filters of the admins' user list."""
-
-    # The query string also carries page, page_size, search and ordering.
-    allow_unknown_fields = True
 
     role = serializers.ChoiceField(choices=User.Role.choices, required=False)
     is_active = serializers.BooleanField(required=False, allow_null=True, default=None)

@@ -16,7 +16,7 @@ from rest_framework.utils import html
 from assignments.models import Assignment, Extension, Grade, GradeCategory, Submission
 from assignments.selectors import visible_grade
 from assignments.services.authoring import rubric_max
-from lms.api.serializers import ModelSerializer, Serializer
+from lms.api.serializers import ModelSerializer, QuerySerializer, Serializer
 
 MAX_POINTS = 999999
 
@@ -142,10 +142,7 @@ class ReleaseInputSerializer(Serializer):
 # --- submissions -------------------------------------------------------------------------------
 
 
-class SubmissionListQuerySerializer(Serializer):
-    # A query string also carries the paginator's `page` and `page_size`.
-    allow_unknown_fields = True
-
+class SubmissionListQuerySerializer(QuerySerializer):
     learner = serializers.IntegerField(
         required=False, min_value=1, help_text="Staff: every version of this learner."
     )
@@ -338,10 +335,7 @@ class ImportInputSerializer(Serializer):
     dry_run = serializers.BooleanField(required=False, default=True)
 
 
-class GradebookQuerySerializer(Serializer):
-    # A query string also carries the paginator's `cursor` and `page_size`.
-    allow_unknown_fields = True
-
+class GradebookQuerySerializer(QuerySerializer):
     q = serializers.CharField(required=False, allow_blank=True, max_length=100)
 
 

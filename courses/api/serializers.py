@@ -223,12 +223,8 @@ class CourseDuplicateSerializer(strict.Serializer):
     )
 
 
-class CourseQuerySerializer(strict.Serializer):
+class CourseQuerySerializer(strict.QuerySerializer):
     """Query parameters of the course list."""
-
-    # A read's query string: the paginator reads `page` and `page_size`, and parameters
-    # a client adds for itself (cache busters) change nothing, so they are not refused.
-    allow_unknown_fields = True
 
     scope = serializers.ChoiceField(
         choices=SCOPES,
@@ -324,10 +320,9 @@ class LessonReorderSerializer(ReorderSerializer):
             self.fields["module"].queryset = Module.objects.filter(course_id=course.pk)  # type: ignore[attr-defined]
 
 
-class LessonQuerySerializer(strict.Serializer):
+class LessonQuerySerializer(strict.QuerySerializer):
     """Query parameters of the lesson list."""
 
-    allow_unknown_fields = True  # a read's query string (see CourseQuerySerializer)
     module = serializers.IntegerField(
         min_value=1, required=False, help_text="Only the lessons of this module."
     )

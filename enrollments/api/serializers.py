@@ -9,7 +9,7 @@ from rest_framework import serializers
 from courses.selectors import LessonKind
 from enrollments.models import Enrollment, LessonProgress
 from enrollments.services.enrollment import BULK_MAX_BYTES
-from lms.api.serializers import ModelSerializer, Serializer
+from lms.api.serializers import ModelSerializer, QuerySerializer, Serializer
 
 STATUS_HELP = "One of: " + ", ".join(Enrollment.Status.values) + "."
 
@@ -117,10 +117,7 @@ class RosterAddSerializer(Serializer):
     email = serializers.EmailField()
 
 
-class RosterQuerySerializer(Serializer):
-    # A query string also carries the paginator's `cursor` and `page_size`.
-    allow_unknown_fields = True
-
+class RosterQuerySerializer(QuerySerializer):
     status = serializers.CharField(required=False, help_text=STATUS_HELP)
 
     def validate_status(self, value: str) -> str:

@@ -36,14 +36,6 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
-class Conflict(exceptions.APIException):
-    """TRANSITIONAL (issue 14): being replaced by lms.errors.ServiceError; delete when unused."""
-
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
-
-
 def flatten_validation_errors(detail: Any, attr: str | None = None) -> list[dict[str, Any]]:
     """DRF's nested error structure -> [{attr, pointer, code, detail}]: attr dotted
     ("items.0.qty"), pointer its RFC 6901 JSON pointer ("/items/0/qty"; "" for the whole

@@ -60,3 +60,12 @@ class EmptySerializer(Serializer):
     """The body of an action that takes none (`request=None` in its schema): every field
     sent is unknown, so it answers 400 naming it rather than being silently ignored.
     Use: `EmptySerializer(data=request.data).is_valid(raise_exception=True)`."""
+
+
+class QuerySerializer(Serializer):
+    """Validates a read's query string. Lenient by design: a query string also carries
+    what the paginator, the cursor and a client's cache buster read (`page`, `page_size`,
+    `cursor`, `_`), so a parameter the serializer does not name is ignored, as HTTP
+    caches and proxies expect. Writes are never lenient."""
+
+    allow_unknown_fields = True
