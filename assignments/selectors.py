@@ -20,6 +20,7 @@ from assignments.models import (
 )
 from assignments.permissions import can_grade, can_view_assignment, can_view_submission
 from courses.models import Course
+from courses.selectors import activity_per_lesson
 from enrollments.models import Enrollment
 from enrollments.selectors import roster_list
 from lms.audit.models import AuditLog
@@ -247,18 +248,11 @@ def stored_grade(*, course: Course, user_id: int) -> CourseGrade | None:
 
 
 def lesson_assignment_ids(lesson_ids: list[int]) -> dict[int, int]:
-    """{lesson_id: assignment_id} for these lessons, in one query (registered with
-    courses, whose lessons of kind `assignment` show it as `activity_id`). When a lesson
-    has several, a published one wins, then the oldest."""
-    found: dict[int, int] = {}
-    rows = (
-        Assignment.objects.filter(lesson_id__in=lesson_ids)
-        .order_by("is_published", "-id")
-        .values_list("lesson_id", "id")
+    """{lesson_id: assignment_id} for these lessons (registered with courses, whose lessons
+    of kind `assignment` show it as `activity_id`)."""
+    return activity_per_lesson(
+        Assignment.objects.filter(lesson_id__in=lesson_ids), published_field="is_published"
     )
-    for lesson_id, assignment_id in rows:  # later rows (published, older) overwrite
-        found[lesson_id] = assignment_id
-    return found
 
 
 def score_get(*, score_id: Any) -> Score | None:

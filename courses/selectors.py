@@ -307,6 +307,17 @@ def register_lesson_activity_provider(kind: str, provider: LessonActivityProvide
     _lesson_activity_providers[kind] = provider
 
 
+def activity_per_lesson(activities: QuerySet[Any], *, published_field: str) -> dict[int, int]:
+    """{lesson_id: activity id} from a provider's activities (quizzes, assignments) of some
+    lessons, in one query. When a lesson has several, a published one wins, then the
+    oldest: the rows are read in that order of preference, last written wins."""
+    found: dict[int, int] = {}
+    rows = activities.order_by(published_field, "-id").values_list("lesson_id", "id")
+    for lesson_id, activity_id in rows:
+        found[lesson_id] = activity_id
+    return found
+
+
 def lesson_activity_ids(lessons: Iterable[tuple[int, str]]) -> dict[int, int]:
     """{lesson_id: activity_id} for the lessons, given as (id, kind) pairs, whose kind has
     a registered provider and that have an activity: one query per such kind present, none

@@ -12,6 +12,7 @@ from django.http import Http404
 
 from courses.models import Course
 from courses.permissions import can_teach
+from courses.selectors import activity_per_lesson
 from quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, Quiz, QuizItem
 from quizzes.permissions import can_view_attempt, can_view_quiz, learner_enrollment
 
@@ -343,15 +344,8 @@ def _question_statistics(quiz: Quiz) -> list[dict[str, Any]]:
 
 
 def lesson_quiz_ids(lesson_ids: list[int]) -> dict[int, int]:
-    """{lesson_id: quiz_id} for these lessons, in one query (registered with courses,
-    whose lessons of kind `quiz` show it as `activity_id`). When a lesson has several, a
-    published one wins, then the oldest."""
-    found: dict[int, int] = {}
-    rows = (
-        Quiz.objects.filter(lesson_id__in=lesson_ids)
-        .order_by("published", "-id")
-        .values_list("lesson_id", "id")
+    """{lesson_id: quiz_id} for these lessons (registered with courses, whose lessons
+    of kind `quiz` show it as `activity_id`)."""
+    return activity_per_lesson(
+        Quiz.objects.filter(lesson_id__in=lesson_ids), published_field="published"
     )
-    for lesson_id, quiz_id in rows:  # later rows (published, older) overwrite
-        found[lesson_id] = quiz_id
-    return found
