@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-pytest_plugins = ["lms.testing.fixtures"]
+pytest_plugins = ["lms.testing.fixtures", "lms.testing.browser"]
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # Playwright drives the distribution's browser; `playwright install` is never used.

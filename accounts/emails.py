@@ -30,7 +30,8 @@ def email_send(
     message_id (the outbox message's) becomes a stable Message-ID header, so a redelivered
     message can be recognised as a duplicate by mail systems that look at it.
     """
-    ctx = {"user": user, "site_url": settings.PUBLIC_BASE_URL, **(context or {})}
+    # Links come in `context`, made by lms.links (absolute, per the deployment's settings).
+    ctx = {"user": user, **(context or {})}
     # A header must be one line, whatever the template's whitespace.
     subject = " ".join(render_to_string(f"{template_dir}/{name}_subject.txt", ctx).split())
     text = render_to_string(f"{template_dir}/{name}.txt", ctx)

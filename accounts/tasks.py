@@ -1,8 +1,10 @@
 """Outbox handlers of the accounts topics: each turns one message into one email.
 
 Payloads carry ids only; links and tokens are made here, at sending time, so no secret
-ever sits in the outbox table. A user deleted (or deactivated) since the message was
-written gets nothing, except the password-changed notice, which is a security warning.
+ever sits in the outbox table. Every link comes from lms.links (absolute, on the public
+base URL or the deployment's SPA/app template). A user deleted (or deactivated) since the
+message was written gets nothing, except the password-changed notice, which is a
+security warning.
 """
 
 import logging
@@ -13,12 +15,12 @@ from zoneinfo import ZoneInfo
 from celery import shared_task
 from django.conf import settings
 from django.core.management import call_command
-from django.urls import reverse
 
 from accounts.emails import email_send
 from accounts.models import User
 from accounts.services.sessions import auth_tables_purge
 from accounts.tokens import email_verification_token_make, password_reset_token, uid_encode
+from lms.links import link
 from lms.outbox.handlers import outbox_handler
 
 logger = logging.getLogger(__name__)
@@ -32,16 +34,9 @@ def _user(payload: dict[str, Any], *, active_only: bool = True) -> User | None:
     return user
 
 
-def _absolute(path: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{path}"
-
-
 def _set_password_url(user: User) -> str:
-    path = reverse(
-        "accounts:password_reset_confirm",
-        kwargs={"uidb64": uid_encode(user), "token": password_reset_token.make_token(user)},
-    )
-    return _absolute(path)
+    """A fresh single-use link to choose a new password (reset, invitation, lockout)."""
+    return link("reset_password", uid=uid_encode(user), token=password_reset_token.make_token(user))
 
 
 def _hours(seconds: int) -> int:
@@ -59,7 +54,7 @@ def email_verification_send(message_id: int, payload: dict[str, Any]) -> None:
         name="verify_email",
         message_id=message_id,
         context={
-            "verify_url": _absolute(reverse("accounts:verify_email", kwargs={"token": token})),
+            "verify_url": link("verify_email", token=token),
             "valid_hours": _hours(settings.EMAIL_VERIFICATION_TIMEOUT),
         },
     )
@@ -74,7 +69,7 @@ def welcome_send(message_id: int, payload: dict[str, Any]) -> None:
         user=user,
         name="welcome",
         message_id=message_id,
-        context={"login_url": _absolute(reverse("accounts:login"))},
+        context={"login_url": link("login")},
     )
 
 
@@ -105,7 +100,7 @@ def password_changed_send(message_id: int, payload: dict[str, Any]) -> None:
         user=user,
         name="password_changed",
         message_id=message_id,
-        context={"reset_url": _absolute(reverse("accounts:password_reset"))},
+        context={"reset_url": link("forgot_password")},
     )
 
 
@@ -125,7 +120,7 @@ def invitation_send(message_id: int, payload: dict[str, Any]) -> None:
             "role": user.get_role_display(),
             "set_password_url": _set_password_url(user),
             "valid_hours": _hours(settings.PASSWORD_RESET_TIMEOUT),
-            "reset_url": _absolute(reverse("accounts:password_reset")),
+            "reset_url": link("forgot_password"),
         },
     )
 
@@ -143,7 +138,27 @@ def new_login_send(message_id: int, payload: dict[str, Any]) -> None:
             "at": _local_time(payload.get("at"), user.timezone),
             "ip": payload.get("ip") or "unknown",
             "user_agent": payload.get("user_agent") or "unknown",
-            "reset_url": _absolute(reverse("accounts:password_reset")),
+            "reset_url": link("forgot_password"),
+        },
+    )
+
+
+@outbox_handler("accounts.account_locked", queue="emails")
+def account_locked_send(message_id: int, payload: dict[str, Any]) -> None:
+    """Once per lock (login_failure_record publishes when the threshold is reached)."""
+    user = _user(payload)
+    if user is None:
+        return
+    email_send(
+        user=user,
+        name="account_locked",
+        message_id=message_id,
+        context={
+            "attempts": int(payload.get("attempts") or settings.LOCKOUT_THRESHOLD),
+            "locked_until": _local_time(payload.get("locked_until"), user.timezone),
+            "reset_url": _set_password_url(user),
+            "valid_hours": _hours(settings.PASSWORD_RESET_TIMEOUT),
+            "forgot_url": link("forgot_password"),
         },
     )
 

@@ -8,6 +8,8 @@ from accounts import views
 app_name = "accounts"
 
 urlpatterns = [
+    path("accounts/signup/", views.SignupView.as_view(), name="signup"),
+    path("accounts/signup/done/", views.signup_done, name="signup_done"),
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/login/mfa/", views.MfaLoginView.as_view(), name="login_mfa"),
     path("accounts/mfa/setup/", views.MfaSetupView.as_view(), name="mfa_setup"),

@@ -1,5 +1,5 @@
-"""Session pages for instructors and the admin: login with the MFA step, password reset,
-email verification. Django's auth views do the work; these add the second step."""
+"""Session pages: sign-up, login with the MFA step, password reset, email verification.
+Django's auth views do the work; these add the second step and send people home."""
 
 import base64
 import time
@@ -14,7 +14,7 @@ from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -28,11 +28,13 @@ from accounts.forms import (
     MfaCodeForm,
     MfaSetupForm,
     OutboxPasswordResetForm,
+    SignupForm,
 )
+from accounts.home import home_url_for
 from accounts.models import User
 from accounts.services.login import login_failure_record, login_failures_clear
 from accounts.services.mfa import mfa_confirm, mfa_enabled, mfa_setup_begin, mfa_verify
-from accounts.services.users import email_verify, password_reset_confirm
+from accounts.services.users import email_verify, password_reset_confirm, user_register
 from lms.errors import ServiceError
 
 PENDING_KEY = "accounts_login_pending"
@@ -76,15 +78,15 @@ def _pending_finish(request: HttpRequest, user: User) -> str:
     state = request.session.pop(PENDING_KEY, {})
     auth_login(request, user)
     login_failures_clear(user=user)
-    return _safe_next(request, state.get("next", ""))
+    return _safe_next(request, state.get("next", ""), home_url_for(user))
 
 
-def _safe_next(request: HttpRequest, url: str, default: str = "") -> str:
-    """url if it stays on this site, else the default (LOGIN_REDIRECT_URL)."""
+def _safe_next(request: HttpRequest, url: str, default: str) -> str:
+    """url if it stays on this site, else the default (the user's home)."""
     allowed = url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return url if url and allowed else default or resolve_url(settings.LOGIN_REDIRECT_URL)
+    return url if url and allowed else default
 
 
 def _login_again(request: HttpRequest) -> HttpResponse:
@@ -96,10 +98,14 @@ def _login_again(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
-    """Step one. Users with MFA (or who must set it up) continue to step two."""
+    """Step one. Users with MFA (or who must set it up) continue to step two. Without a
+    safe `next`, everyone lands on their home (accounts.home)."""
 
     template_name = "accounts/login.html"
     authentication_form = EmailAuthenticationForm
+
+    def get_default_redirect_url(self) -> str:
+        return home_url_for(self.request.user)
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         user = cast(User, form.get_user())
@@ -162,7 +168,7 @@ class MfaSetupView(View):
         try:
             setup = mfa_setup_begin(user=user)
         except ServiceError:  # already enabled
-            return redirect(settings.LOGIN_REDIRECT_URL)
+            return redirect(home_url_for(user))
         qr = base64.b64encode(setup.qr_svg.encode()).decode()
         context = {
             "form": MfaSetupForm(),
@@ -185,11 +191,7 @@ class MfaSetupView(View):
             except ServiceError:  # not started (or finished meanwhile)
                 form.add_error(None, "Setup has not started. Reload the page to begin.")
             else:
-                next_url = (
-                    _pending_finish(request, user)
-                    if pending
-                    else resolve_url(settings.LOGIN_REDIRECT_URL)
-                )
+                next_url = _pending_finish(request, user) if pending else home_url_for(user)
                 done = {"codes": codes, "next_url": next_url}
                 return render(request, "accounts/mfa_recovery_codes.html", done)
         return render(request, self.template_name, {"form": form, "required": pending}, status=400)
@@ -234,6 +236,43 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 class LogoutView(auth_views.LogoutView):
     """POST only (Django's rule since 5.0): a link or an image cannot log anyone out."""
+
+
+@method_decorator(
+    [sensitive_post_parameters("password", "password_confirm"), csrf_protect, never_cache],
+    name="dispatch",
+)
+class SignupView(View):
+    """A learner creates an account (unverified: the emailed link verifies it). Someone
+    already signed in is sent home."""
+
+    template_name = "accounts/signup.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect(home_url_for(request.user))
+        return render(request, self.template_name, {"form": SignupForm()})
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            return redirect(home_url_for(request.user))
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            try:
+                user_register(
+                    email=form.cleaned_data["email"],
+                    password=form.cleaned_data["password"],
+                    first_name=form.cleaned_data["first_name"],
+                )
+            except ValidationError as exc:  # a taken address, a weak password: their fields
+                form.add_error(None, exc)
+            else:
+                return redirect("accounts:signup_done")
+        return render(request, self.template_name, {"form": form}, status=400)
+
+
+def signup_done(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/signup_done.html")
 
 
 @never_cache

@@ -343,7 +343,9 @@ class CourseGrade(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="course_grades")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    percent = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    # Extra credit has no cap (an override may reach 999,999 points on a 0.01-point item),
+    # so the stored percent holds whatever the calculation gives: up to 10 integer digits.
+    percent = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     letter = models.CharField(max_length=8, blank=True)
     computed_at = models.DateTimeField(default=timezone.now)
 

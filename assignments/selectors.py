@@ -20,7 +20,7 @@ from assignments.models import (
 )
 from assignments.permissions import can_grade, can_view_assignment, can_view_submission
 from courses.models import Course
-from courses.selectors import activity_per_lesson
+from courses.selectors import LessonActivity, activity_per_lesson
 from enrollments.models import Enrollment
 from enrollments.selectors import roster_list
 from lms.audit.models import AuditLog
@@ -213,6 +213,21 @@ def gradebook_rows(
     return rows
 
 
+def provisional_user_ids(*, course: Course, user_ids: list[int]) -> set[int]:
+    """Learners whose course grade counts a provisional score (a quiz answer waiting for
+    manual grading: `final` False, points counted, neither excused nor overridden)."""
+    return set(
+        Score.objects.filter(
+            item__course_id=course.pk,
+            user_id__in=user_ids,
+            final=False,
+            points__isnull=False,
+            excused=False,
+            override_points__isnull=True,
+        ).values_list("user_id", flat=True)
+    )
+
+
 def my_gradebook(*, course: Course, user: Any) -> dict[str, Any]:
     items = list(gradebook_items(course=course))
     scores = {s.item_id: s for s in Score.objects.filter(item__course_id=course.pk, user=user)}
@@ -247,12 +262,23 @@ def stored_grade(*, course: Course, user_id: int) -> CourseGrade | None:
     return CourseGrade.objects.filter(course_id=course.pk, user_id=user_id).first()
 
 
-def lesson_assignment_ids(lesson_ids: list[int]) -> dict[int, int]:
-    """{lesson_id: assignment_id} for these lessons (registered with courses, whose lessons
-    of kind `assignment` show it as `activity_id`)."""
-    return activity_per_lesson(
-        Assignment.objects.filter(lesson_id__in=lesson_ids), published_field="is_published"
+def lesson_assignments(lesson_ids: list[int]) -> dict[int, LessonActivity]:
+    """{lesson_id: its assignment} for these lessons, in one query (registered with
+    courses, whose lessons of kind `assignment` show it as `activity_id` and their
+    completion rule: `complete_on` submit or pass, with `pass_percent`)."""
+    rows = activity_per_lesson(
+        Assignment.objects.filter(lesson_id__in=lesson_ids),
+        published_field="is_published",
+        fields=("complete_on", "pass_percent"),
     )
+    return {
+        lesson_id: LessonActivity(
+            id=assignment_id,
+            completes_on=complete_on,
+            pass_percent=pass_percent if complete_on == Assignment.CompleteOn.PASS else None,
+        )
+        for lesson_id, (assignment_id, complete_on, pass_percent) in rows.items()
+    }
 
 
 def score_get(*, score_id: Any) -> Score | None:

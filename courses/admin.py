@@ -104,6 +104,7 @@ class CourseAdmin(admin.ModelAdmin):
                     "ends_at",
                     "capacity",
                     "passing_grade",
+                    "video_complete_percent",
                 )
             },
         ),

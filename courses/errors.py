@@ -29,5 +29,11 @@ declare_error_codes(
             409,
             "The category has subcategories; delete or move them first.",
         ),
+        "outline_changed": (
+            409,
+            "The ids sent are not exactly the course's modules and lessons (one was added or "
+            "deleted since the order was read, or is not the course's): nothing was saved; "
+            "read the outline again and resend.",
+        ),
     },
 )

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -158,6 +158,13 @@ class Course(models.Model):
         validators=[MaxValueValidator(100)],
         help_text="Percent needed to complete the course (used for certificates).",
     )
+    # A video lesson completes when the learner has watched this share of it
+    # (docs/decisions/0014-completion-rules.md).
+    video_complete_percent = models.PositiveSmallIntegerField(
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percent of a video lesson a learner must watch for it to complete.",
+    )
     # Kept by the enrollments app (courses.services.course_enrollment_count_change).
     enrollment_count = models.PositiveIntegerField(default=0, editable=False)
     search_vector = SearchVectorField(null=True, blank=True, editable=False)
@@ -181,6 +188,10 @@ class Course(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(passing_grade__lte=100), name="courses_course_passing_grade_pct"
+            ),
+            models.CheckConstraint(
+                condition=Q(video_complete_percent__gte=1) & Q(video_complete_percent__lte=100),
+                name="courses_course_video_complete_pct",
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),

@@ -5,8 +5,10 @@ select_related/prefetch_related and counts by subqueries.
 """
 
 import copy
+import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
@@ -292,12 +294,26 @@ def register_outline_state_provider(provider: OutlineStateProvider) -> None:
 
 
 # A lesson of kind quiz or assignment is the place of an activity that a higher app owns.
-# Those apps register, per lesson kind, provider(lesson_ids) -> {lesson_id: activity_id}
-# (one query for all the lessons given), so lists and outlines carry `activity_id`
-# without courses importing them and without a query per row. The activity's own
-# table stays the one source of truth; its services call
-# courses.services.lesson_activity_changed when a link changes (cached outlines).
-LessonActivityProvider = Callable[[list[int]], dict[int, int]]
+# Those apps register, per lesson kind, provider(lesson_ids) -> {lesson_id: LessonActivity}
+# (one query for all the lessons given), so lists and outlines carry `activity_id` and
+# the lesson's completion rule without courses importing them and without a query per
+# row. The activity's own table stays the one source of truth; its services call
+# courses.services.lesson_activity_changed when a link, or what completes the lesson,
+# changes (cached outlines).
+
+
+@dataclass(frozen=True)
+class LessonActivity:
+    """What an activity's app tells courses about the activity of a lesson."""
+
+    id: int
+    # What completes the lesson: "submit" (handing in, submitting) or "pass" (a passing
+    # score, at least `pass_percent`).
+    completes_on: str = "submit"
+    pass_percent: Decimal | None = None
+
+
+LessonActivityProvider = Callable[[list[int]], dict[int, LessonActivity]]
 _lesson_activity_providers: dict[str, LessonActivityProvider] = {}
 
 
@@ -307,29 +323,108 @@ def register_lesson_activity_provider(kind: str, provider: LessonActivityProvide
     _lesson_activity_providers[kind] = provider
 
 
-def activity_per_lesson(activities: QuerySet[Any], *, published_field: str) -> dict[int, int]:
-    """{lesson_id: activity id} from a provider's activities (quizzes, assignments) of some
-    lessons, in one query. When a lesson has several, a published one wins, then the
-    oldest: the rows are read in that order of preference, last written wins."""
-    found: dict[int, int] = {}
-    rows = activities.order_by(published_field, "-id").values_list("lesson_id", "id")
-    for lesson_id, activity_id in rows:
-        found[lesson_id] = activity_id
+def activity_per_lesson(
+    activities: QuerySet[Any], *, published_field: str, fields: tuple[str, ...] = ()
+) -> dict[int, tuple[Any, ...]]:
+    """{lesson_id: (activity id, *fields)} from a provider's activities (quizzes,
+    assignments) of some lessons, in one query. When a lesson has several, a published one
+    wins, then the oldest: the rows are read in that order of preference, last written
+    wins."""
+    found: dict[int, tuple[Any, ...]] = {}
+    rows = activities.order_by(published_field, "-id").values_list("lesson_id", "id", *fields)
+    for lesson_id, *values in rows:
+        found[lesson_id] = tuple(values)
     return found
 
 
-def lesson_activity_ids(lessons: Iterable[tuple[int, str]]) -> dict[int, int]:
-    """{lesson_id: activity_id} for the lessons, given as (id, kind) pairs, whose kind has
-    a registered provider and that have an activity: one query per such kind present, none
-    for a course of text, video, file and link lessons."""
+def lesson_activities(lessons: Iterable[tuple[int, str]]) -> dict[int, LessonActivity]:
+    """{lesson_id: LessonActivity} for the lessons, given as (id, kind) pairs, whose kind
+    has a registered provider and that have an activity: one query per such kind present,
+    none for a course of text, video, file and link lessons."""
     by_kind: dict[str, list[int]] = {}
     for lesson_id, kind in lessons:
         if kind in _lesson_activity_providers:
             by_kind.setdefault(kind, []).append(lesson_id)
-    found: dict[int, int] = {}
+    found: dict[int, LessonActivity] = {}
     for kind, ids in by_kind.items():
         found.update(_lesson_activity_providers[kind](ids))
     return found
+
+
+def lesson_activity_ids(lessons: Iterable[tuple[int, str]]) -> dict[int, int]:
+    """{lesson_id: activity_id}, as lesson_activities."""
+    return {lesson_id: found.id for lesson_id, found in lesson_activities(lessons).items()}
+
+
+# What completes a lesson (docs/decisions/0014-completion-rules.md). The rule is read here,
+# where the lesson, its course and its activity meet; enrollments enforces it.
+class CompletionRule:
+    REQUEST = "request"  # text, file and link lessons, and an activity lesson without one
+    QUIZ_SUBMIT = "quiz_submit"  # a quiz without a pass mark: submitting it
+    QUIZ_PASS = "quiz_pass"  # noqa: S105 (not a secret) a pass mark: an attempt that passes
+    ASSIGNMENT_SUBMIT = "assignment_submit"  # handing the assignment in
+    ASSIGNMENT_PASS = "assignment_pass"  # noqa: S105 (not a secret) a passing released grade
+    VIDEO_WATCH = "video_watch"  # watching `video_percent` of the video
+
+    ALL = (REQUEST, QUIZ_SUBMIT, QUIZ_PASS, ASSIGNMENT_SUBMIT, ASSIGNMENT_PASS, VIDEO_WATCH)
+
+
+@dataclass(frozen=True)
+class LessonCompletionRule:
+    """A lesson's completion rule: `rule` (a CompletionRule), the activity behind it, its
+    pass mark (`*_pass` rules) and, for videos, the share to watch."""
+
+    rule: str
+    activity_id: int | None = None
+    pass_percent: Decimal | None = None
+    video_percent: int | None = None
+
+    @property
+    def by_request(self) -> bool:
+        """Whether the learner's own "mark as complete" completes the lesson."""
+        return self.rule == CompletionRule.REQUEST
+
+    def as_data(self) -> dict[str, Any]:
+        """The outline's `completion` (plain JSON: the pass mark as a decimal string)."""
+        return {
+            "rule": self.rule,
+            "pass_percent": None if self.pass_percent is None else f"{self.pass_percent:.2f}",
+            "video_percent": self.video_percent,
+        }
+
+
+def completion_rule_for(
+    *, kind: str, activity: LessonActivity | None, video_percent: int
+) -> LessonCompletionRule:
+    """The rule from plain values (the lesson's kind, its activity if any, the course's
+    video threshold): no query."""
+    if kind == Lesson.Kind.VIDEO:
+        return LessonCompletionRule(CompletionRule.VIDEO_WATCH, video_percent=video_percent)
+    if kind in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT) and activity is not None:
+        passing = activity.completes_on == "pass"
+        rule = {
+            (Lesson.Kind.QUIZ, False): CompletionRule.QUIZ_SUBMIT,
+            (Lesson.Kind.QUIZ, True): CompletionRule.QUIZ_PASS,
+            (Lesson.Kind.ASSIGNMENT, False): CompletionRule.ASSIGNMENT_SUBMIT,
+            (Lesson.Kind.ASSIGNMENT, True): CompletionRule.ASSIGNMENT_PASS,
+        }[(Lesson.Kind(kind), passing)]
+        return LessonCompletionRule(
+            rule, activity_id=activity.id, pass_percent=activity.pass_percent if passing else None
+        )
+    # Text, file, link; and a quiz or assignment lesson with no activity attached, which
+    # nothing else could ever complete.
+    return LessonCompletionRule(CompletionRule.REQUEST)
+
+
+def completion_rule_of(lesson: Lesson, course: Course) -> LessonCompletionRule:
+    """What completes this lesson. No query for text, file, link and video lessons (the
+    course row gives the video threshold); one for a quiz or assignment lesson."""
+    activity = None
+    if lesson.kind in (Lesson.Kind.QUIZ, Lesson.Kind.ASSIGNMENT):
+        activity = lesson_activities([(lesson.pk, lesson.kind)]).get(lesson.pk)
+    return completion_rule_for(
+        kind=lesson.kind, activity=activity, video_percent=course.video_complete_percent
+    )
 
 
 def with_activity_ids(lessons: Iterable[Lesson]) -> list[Lesson]:
@@ -360,7 +455,7 @@ def _outline_structure(course: Course) -> dict[str, Any]:
         .order_by("position")
         .prefetch_related(Prefetch("lessons", queryset=lessons_qs))
     )
-    activity_ids = lesson_activity_ids(
+    activities = lesson_activities(
         (lesson.pk, lesson.kind) for module in modules for lesson in module.lessons.all()
     )
     module_items = []
@@ -372,7 +467,12 @@ def _outline_structure(course: Course) -> dict[str, Any]:
                 "title": lesson.title,
                 "position": lesson.position,
                 "kind": lesson.kind,
-                "activity_id": activity_ids.get(lesson.pk),
+                "activity_id": getattr(activities.get(lesson.pk), "id", None),
+                "completion": completion_rule_for(
+                    kind=lesson.kind,
+                    activity=activities.get(lesson.pk),
+                    video_percent=course.video_complete_percent,
+                ).as_data(),
                 "duration_minutes": lesson.duration_minutes,
                 "is_preview": lesson.is_preview,
                 "required_for_completion": lesson.required_for_completion,
@@ -403,9 +503,10 @@ def _outline_structure(course: Course) -> dict[str, Any]:
 
 
 def course_outline(*, course: Course) -> dict[str, Any]:
-    """Modules and lessons (titles, kinds, activity ids, durations, flags, release rules):
-    plain data, the same for every viewer, cached under the course's version (two queries
-    on a miss, plus one per activity kind the course's lessons use)."""
+    """Modules and lessons (titles, kinds, activity ids, what completes each lesson,
+    durations, flags, release rules): plain data, the same for every viewer, cached under
+    the course's version (two queries on a miss, plus one per activity kind the course's
+    lessons use)."""
     return cached(course_cache_key(course.pk, "outline"), lambda: _outline_structure(course))
 
 
@@ -464,3 +565,74 @@ def course_lock_for_update(*, course_id: int) -> Course:
     apps serialise their per-course writes on it (enrollments: seats and the waitlist);
     take it before any of their own row locks."""
     return Course.objects.select_for_update().get(pk=course_id)
+
+
+# --- the catalogue page (courses.catalogue_views) -----------------------------------------
+
+CATALOGUE_PAGE_SIZE = 12
+CATALOGUE_MAX_PAGE = 1000  # deeper page numbers read as the last page (bounded cache keys)
+
+
+def _catalogue_card(course: Course) -> dict[str, Any]:
+    """What a catalogue card shows, as plain data (cached, shared by every viewer)."""
+    return {
+        "slug": course.slug,
+        "title": course.title,
+        "subtitle": course.subtitle,
+        "cover_url": course.cover_image.url if course.cover_image else "",
+        "level": course.get_level_display(),
+        "category": course.category.name if course.category else "",
+        "price_amount": course.price_amount,
+        "currency": course.currency,
+        "is_free": course.is_free,
+        "lesson_count": course.lesson_count,  # type: ignore[attr-defined]
+        "duration_minutes": course.duration_minutes,  # type: ignore[attr-defined]
+        "instructors": [member.user.get_full_name() for member in course.instructor_members],  # type: ignore[attr-defined]
+    }
+
+
+def catalogue_page(
+    *, filters: CourseFilters, page: int = 1, page_size: int = CATALOGUE_PAGE_SIZE
+) -> dict[str, Any]:
+    """One page of the public catalogue for the HTML pages: `count`, `num_pages`, `number`
+    and `items` (card dicts). The same `course_list` query as the API's catalogue, cached
+    as plain data under the catalogue version (bumped by every course write), so a warm
+    page costs no query and a cold one the same few whatever the page size."""
+    if filters.scope != "catalogue":
+        raise ValueError("catalogue_page serves the public catalogue only")
+    page = min(max(page, 1), CATALOGUE_MAX_PAGE)
+    fingerprint = json.dumps(
+        {"page": page, "page_size": page_size, **asdict(filters)}, sort_keys=True, default=str
+    )
+
+    def compute() -> dict[str, Any]:
+        from django.core.paginator import Paginator  # only the pages paginate this way
+
+        paginator = Paginator(course_list(user=None, filters=filters), page_size)
+        current = paginator.get_page(page)  # past the end: the last page
+        return {
+            "count": paginator.count,
+            "num_pages": paginator.num_pages,
+            "number": current.number,
+            "items": [_catalogue_card(course) for course in current.object_list],
+        }
+
+    return cached(catalogue_cache_key(f"page:{fingerprint}"), compute)
+
+
+def catalogue_categories() -> list[dict[str, Any]]:
+    """The categories for the catalogue's filter ({slug, name}, children named after their
+    parent), cached under the catalogue version (category writes bump it)."""
+
+    def compute() -> list[dict[str, Any]]:
+        return [
+            {
+                "slug": category.slug,
+                "name": f"{category.parent.name}: {category.name}"
+                if category.parent
+                else category.name,
+            }
+            for category in category_list()
+        ]
+
+    return cached(catalogue_cache_key("categories"), compute)

@@ -1,17 +1,21 @@
-"""The instructor pages under /instructor/ (included at the site root by lms/urls.py)."""
+"""The public catalogue at `/` and the instructor pages under /instructor/ (included at
+the site root by lms/urls.py)."""
 
 from django.urls import path
 
-from courses import views
+from courses import catalogue_views, views
 
 app_name = "courses"
 
 COURSE = "instructor/courses/<slug:slug>/"
 
 urlpatterns = [
+    path("", catalogue_views.catalogue, name="catalogue"),
     path("instructor/", views.course_list, name="instructor_courses"),
     path("instructor/courses/new/", views.course_create, name="create"),
-    path(COURSE, views.course_editor, name="editor"),
+    path(COURSE, views.course_content, name="editor"),  # the hub's Content page
+    path(f"{COURSE}settings/", views.course_settings, name="settings"),
+    path(f"{COURSE}outline/", views.outline_reorder, name="reorder"),
     path(f"{COURSE}publish/", views.course_publish, name="publish"),
     path(f"{COURSE}archive/", views.course_archive, name="archive"),
     path(f"{COURSE}modules/", views.module_add, name="module_add"),

@@ -53,5 +53,23 @@ declare_error_codes(
             "The enrollment no longer allows this: it was dropped or revoked (or, for "
             "lesson progress, it is still on the waitlist).",
         ),
+        "completes_with_quiz": (
+            409,
+            "The lesson completes through its quiz (submitting it, or passing it when the "
+            "quiz has a pass mark), not on the learner's request. `rule` (`quiz_submit` or "
+            "`quiz_pass`) and `activity_id` (the quiz) say which.",
+        ),
+        "completes_with_assignment": (
+            409,
+            "The lesson completes through its assignment (handing it in, or a passing "
+            "grade), not on the learner's request. `rule` (`assignment_submit` or "
+            "`assignment_pass`) and `activity_id` (the assignment) say which.",
+        ),
+        "video_not_watched": (
+            409,
+            "The video lesson completes once the learner has watched enough of it: "
+            "`watched_seconds` so far, `needed_seconds` (null while the video's length is "
+            "unknown) and the course's `video_percent`.",
+        ),
     },
 )

@@ -1,4 +1,5 @@
-"""Forms of the instructor pages: the roster filters and a learner's accommodations."""
+"""Forms of the instructor pages: the roster filters, adding learners (one by email, many
+from a CSV file) and a learner's accommodations."""
 
 from decimal import Decimal
 from typing import Any
@@ -7,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from enrollments.selectors import ROSTER_FILTERS
+from enrollments.services.enrollment import BULK_MAX_BYTES
 
 FILTER_LABELS = {
     "not_started": "Not started (0%)",
@@ -32,6 +34,40 @@ class RosterFilterForm(forms.Form):
         return self.cleaned_data["show"] or None, self.cleaned_data["q"]
 
 
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError onto the form (unknown fields as non-field errors)."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class AddLearnerForm(forms.Form):
+    email = forms.EmailField(
+        label="Learner's email",
+        max_length=254,
+        help_text="They need an account already; they are added at once (no payment).",
+    )
+
+
+class BulkAddForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file of emails",
+        help_text="One email per row, in the first column; an optional header row "
+        f"“email”. At most {BULK_MAX_BYTES // 1_000_000} MB.",
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        # Checked before reading: a huge upload is refused without loading it.
+        if upload.size > BULK_MAX_BYTES:
+            raise ValidationError(
+                f"The file is larger than {BULK_MAX_BYTES // 1_000_000} MB.", code="file_too_large"
+            )
+        return upload
+
+
 class AccommodationsForm(forms.Form):
     time_multiplier = forms.DecimalField(
         label="Time multiplier",
@@ -52,8 +88,4 @@ class AccommodationsForm(forms.Form):
         return {name: self.cleaned_data[name] for name in self.changed_data}
 
     def add_service_errors(self, error: ValidationError) -> None:
-        if hasattr(error, "error_dict"):
-            for field, errors in error.error_dict.items():
-                self.add_error(field if field in self.fields else None, errors)
-        else:
-            self.add_error(None, error)
+        add_service_errors(self, error)

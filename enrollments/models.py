@@ -138,6 +138,9 @@ class LessonProgress(models.Model):
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="progress")
     last_position_seconds = models.PositiveIntegerField(default=0)
     watched_seconds = models.PositiveIntegerField(default=0)
+    # The video's length as the player last reported it (0: never): what the watched
+    # share is measured against when the lesson has no duration of its own.
+    duration_seconds = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

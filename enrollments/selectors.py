@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from courses.models import Course, Lesson
 from courses.permissions import remember_staff_role, viewer_role_subquery
-from courses.selectors import HEAVY_FIELDS
-from enrollments.models import Enrollment, LessonCompletion
+from courses.selectors import HEAVY_FIELDS, CompletionRule, completion_rule_of
+from enrollments.completion import RequestDecision, request_decision
+from enrollments.models import Enrollment, LessonCompletion, LessonProgress
 from enrollments.permissions import (
     release_time,
     remember_seated_enrollment,
@@ -44,6 +45,51 @@ def rollup_counts(*, enrollment: Enrollment) -> tuple[int, int]:
 
 def lesson_completed(*, enrollment: Enrollment, lesson_id: int) -> bool:
     return LessonCompletion.objects.filter(enrollment=enrollment, lesson_id=lesson_id).exists()
+
+
+# --- what completes a lesson (docs/decisions/0014-completion-rules.md) ---------------------
+
+
+def request_decision_for(
+    *, enrollment: Enrollment, lesson: Lesson, course: Course
+) -> RequestDecision:
+    """enrollments.completion.RequestDecision for the learner's request to complete a
+    lesson they have not completed: the rule (courses.selectors.completion_rule_of: a
+    query for quiz and assignment lessons) and, for a video, their progress (a query)."""
+    rule = completion_rule_of(lesson, course)
+    progress = None
+    if rule.rule == CompletionRule.VIDEO_WATCH:
+        progress = only_row(
+            LessonProgress.objects.filter(enrollment_id=enrollment.pk, lesson_id=lesson.pk)
+        )
+    return request_decision(rule=rule, lesson=lesson, progress=progress)
+
+
+def lesson_completion_check(
+    *, user: Any, lesson: Lesson, course: Course | None = None
+) -> RequestDecision:
+    """For the learner's pages: may `user` mark `lesson` complete now, and if not, why.
+    The same rule as POST lessons/{id}/complete/ (enrollments.services.lesson_complete
+    with by_request=True). Returns an enrollments.completion.RequestDecision:
+    `completed` (already complete: the request would answer 200 and change nothing),
+    `allowed`, `rule` (courses.selectors.LessonCompletionRule, `as_data()` for JSON),
+    and when refused `code` (`not_enrolled`, `completes_with_quiz`,
+    `completes_with_assignment`, `video_not_watched`), `message` and `extra`. Access
+    (release, prerequisites) is not part of it: can_access_lesson says that. At most
+    three queries, plus one for the seat unless lesson_for_viewer or seated_enrollment
+    already read it."""
+    course = course or lesson.module.course
+    enrollment = seated_enrollment(user, course)
+    if enrollment is None:
+        return RequestDecision(
+            False,
+            completion_rule_of(lesson, course),
+            "not_enrolled",
+            "Enroll in the course first.",
+        )
+    if lesson_completed(enrollment=enrollment, lesson_id=lesson.pk):
+        return RequestDecision(True, completion_rule_of(lesson, course), completed=True)
+    return request_decision_for(enrollment=enrollment, lesson=lesson, course=course)
 
 
 # --- my enrollments ---------------------------------------------------------------------
@@ -289,3 +335,24 @@ def seated_enrollment_of(*, user_id: int, course_id: int) -> Enrollment | None:
             user_id=user_id, course_id=course_id, status__in=Enrollment.SEATED
         )
     )
+
+
+# --- learner pages (enrollments.portal_views) -------------------------------------------------
+
+
+def enrollment_of(*, user: Any, course: Course) -> Enrollment | None:
+    """The user's enrollment in the course in any status (a dropped or revoked one too), or
+    None; one query. A seated one is remembered for the permission checks that follow."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    enrollment = only_row(Enrollment.objects.filter(user_id=user.pk, course_id=course.pk))
+    remember_seated_enrollment(
+        course, user, enrollment if enrollment is not None and enrollment.is_seated else None
+    )
+    return enrollment
+
+
+def lesson_progress_of(*, enrollment: Enrollment, lesson_id: int) -> LessonProgress | None:
+    """The learner's video position and watched seconds in the lesson, if any heartbeat
+    came."""
+    return only_row(LessonProgress.objects.filter(enrollment_id=enrollment.pk, lesson_id=lesson_id))

@@ -12,6 +12,7 @@ from celery import shared_task
 from accounts.emails import email_send
 from enrollments.models import Enrollment
 from enrollments.services import progress_recompute
+from lms.links import link
 from lms.outbox.handlers import outbox_handler, register_task_handler
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,8 @@ def _send(enrollment: Enrollment, name: str, message_id: int, **extra: Any) -> N
         name=name,
         context={
             "course": enrollment.course,
-            "course_url": f"/courses/{enrollment.course.slug}/",
+            "course_url": link("course", slug=enrollment.course.slug),
+            "my_learning_url": link("my_learning"),
             **extra,
         },
         message_id=message_id,

@@ -1,10 +1,12 @@
 """The instructor's roster pages under /instructor/courses/<slug>/learners/: the learners
-with their stored progress (filters, search, pages, CSV export) and one learner's
-lesson-by-lesson view with their accommodations.
+with their stored progress (filters, search, pages, CSV export), the forms to add a learner
+by email or many from a CSV file, and one learner's lesson-by-lesson view with their
+accommodations.
 
 Thin views: reads through `enrollments.selectors`, decisions through
 `enrollments.permissions` (`can_view_roster` for the whole team, TAs included;
-`can_manage_enrollments` for accommodations), writes through `enrollments.services`.
+`can_manage_enrollments` for adding learners and accommodations), writes through
+`enrollments.services`.
 A course the user may not see is a 404; a visible one they may not act on is a 403.
 """
 
@@ -24,9 +26,23 @@ from django.utils import timezone
 
 from courses.selectors import course_get_visible
 from enrollments import selectors
-from enrollments.forms import AccommodationsForm, RosterFilterForm
+from enrollments.forms import (
+    AccommodationsForm,
+    AddLearnerForm,
+    BulkAddForm,
+    RosterFilterForm,
+    add_service_errors,
+)
 from enrollments.permissions import can_manage_enrollments, can_view_roster
-from enrollments.services import ACCOMMODATION_FIELDS, enrollment_accommodations_set
+from enrollments.services import (
+    ACCOMMODATION_FIELDS,
+    BulkReport,
+    enrollment_accommodations_set,
+    enrollment_add_by_email,
+    enrollment_bulk_add,
+)
+from enrollments.services.enrollment import BULK_MAX_BYTES
+from lms.errors import ServiceError
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -57,9 +73,73 @@ def _filtered(request: HttpRequest, course: "Course") -> tuple[RosterFilterForm,
     return form, selectors.roster_filtered(course=course, filter=show, search=search)
 
 
+# A bulk report's results, in words.
+BULK_RESULT_LABELS = {
+    "created": "Added",
+    "already_enrolled": "Already enrolled",
+    "unknown_email": "No account has this email",
+    "invalid": "Not valid",
+}
+
+
+def _add_learner(request: HttpRequest, course: "Course", form: AddLearnerForm) -> bool:
+    """One learner by email; False with the reason on the form."""
+    if not form.is_valid():
+        return False
+    email = form.cleaned_data["email"]
+    try:
+        enrollment_add_by_email(course=course, email=email, by=cast("User", request.user))
+    except ValidationError as error:  # unknown_email on `email`
+        add_service_errors(form, error)
+        return False
+    except ServiceError as error:  # already_enrolled, course_archived, ...
+        form.add_error("email", error.message)
+        return False
+    messages.success(request, f"{email} was added to the course.")
+    return True
+
+
+def _bulk_add(request: HttpRequest, course: "Course", form: BulkAddForm) -> BulkReport | None:
+    """Many learners from a CSV file: the report, or None with the reason on the form."""
+    if not form.is_valid():
+        return None
+    # At most one byte past the limit is read: the service refuses a larger file.
+    content = form.cleaned_data["file"].read(BULK_MAX_BYTES + 1)
+    try:
+        return enrollment_bulk_add(course=course, content=content, by=cast("User", request.user))
+    except ValidationError as error:  # file_too_large, invalid_encoding, invalid_csv, ...
+        add_service_errors(form, error)
+    except ServiceError as error:  # course_archived, course_not_published
+        form.add_error(None, error.message)
+    return None
+
+
 @login_required
 def roster(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET: the roster. POST (owners, instructors, admins; TAs 403): add a learner by
+    email (post/redirect/get) or many from a CSV file (the report is shown at once: it is
+    too big to carry through a redirect)."""
     course = _course(request, slug, can_view_roster)
+    can_manage = can_manage_enrollments(request.user, course)
+    add_form = AddLearnerForm(prefix="add")
+    bulk_form = BulkAddForm(prefix="bulk")
+    report: BulkReport | None = None
+    status = 200
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        if "add_learner" in request.POST:
+            add_form = AddLearnerForm(request.POST, prefix="add")
+            if _add_learner(request, course, add_form):
+                return redirect(request.get_full_path())
+            status = 400
+        elif "bulk_add" in request.POST:
+            bulk_form = BulkAddForm(request.POST, request.FILES, prefix="bulk")
+            report = _bulk_add(request, course, bulk_form)
+            status = 200 if report is not None else 400
+        else:
+            messages.error(request, "Choose a form to send.")
+            status = 400
     form, enrollments = _filtered(request, course)
     page = Paginator(enrollments, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     # The filters, kept in the pagination and export links.
@@ -76,8 +156,27 @@ def roster(request: HttpRequest, slug: str) -> HttpResponse:
             "csv_url": reverse("enrollments:roster_csv", kwargs={"slug": course.slug})
             + (f"?{query}" if query else ""),
             "filtered": bool(params),
+            "can_manage": can_manage,
+            "add_form": add_form,
+            "bulk_form": bulk_form,
+            "report": _report_context(report),
         },
+        status=status,
     )
+
+
+def _report_context(report: BulkReport | None) -> dict[str, Any] | None:
+    if report is None:
+        return None
+    rows = [
+        {**row.as_dict(), "label": BULK_RESULT_LABELS.get(row.result, row.result)}
+        for row in report.rows
+    ]
+    return {
+        "counts": report.counts,
+        "added": [r for r in rows if r["result"] == "created"],
+        "others": [r for r in rows if r["result"] != "created"],
+    }
 
 
 def _csv_cell(value: Any) -> str:

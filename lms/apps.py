@@ -13,3 +13,5 @@ class LmsConfig(AppConfig):
         from lms.errors import all_error_codes
 
         all_error_codes()
+        # The system checks of the platform's settings (the emailed links).
+        import lms.checks  # noqa: F401

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from accounts.emails import email_send
+from lms.links import link
 from lms.outbox.handlers import outbox_handler
 from payments import stripe_gateway
 from payments.models import Order
@@ -34,7 +35,8 @@ def _send(order: Order, name: str, message_id: int, **extra: Any) -> None:
             "order": order,
             "course": order.course,
             "amount": format_amount(order.amount, order.currency),
-            "course_url": f"/courses/{order.course.slug}/",
+            "discount": format_amount(order.discount_amount, order.currency),
+            "course_url": link("course", slug=order.course.slug),
             **extra,
         },
         message_id=message_id,

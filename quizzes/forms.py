@@ -73,21 +73,43 @@ def _accepted(line: str) -> list[dict[str, Any]]:
     return out
 
 
+# The fields each question kind reads in `QuestionForm.definition` (the others are
+# ignored): the builder shows only the chosen kind's fields (static/js/quiz-builder.js).
+KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    "choices": ("single", "multiple"),
+    "scoring": ("multiple", "ordering"),
+    "penalty": ("multiple",),
+    "true_false": ("true_false",),
+    "answers": ("short_text", "fill_blanks"),
+    "numeric_value": ("numeric",),
+    "tolerance": ("numeric",),
+    "tolerance_mode": ("numeric",),
+    "pairs": ("matching",),
+    "items": ("ordering",),
+    "guidance": ("essay",),
+}
+KIND_LABELS = dict(Question.Kind.choices)
+
+
 class QuestionForm(forms.Form):
     kind = forms.ChoiceField(choices=Question.Kind.choices, label="Question type")
     bank = forms.ModelChoiceField(queryset=QuestionBank.objects.none(), empty_label=None)
-    prompt = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    prompt = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Markdown: **bold**, `code`, lists. "
+        "Fill in the blanks: mark blanks as [b1], [b2].",
+    )
     points = forms.DecimalField(max_digits=8, decimal_places=2, min_value=0, initial=1)
     tags = forms.CharField(required=False, help_text="Separated by spaces.")
     choices = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="Single / multiple choice: one option per line; start correct ones with *.",
+        help_text="One option per line; start correct ones with *.",
     )
     scoring = forms.ChoiceField(
         required=False,
         choices=[("all_or_nothing", "All or nothing"), ("partial", "Partial credit")],
-        help_text="Multiple choice and ordering (partial = per correct position).",
+        help_text="Partial credit: per correct pick (multiple choice) or position (ordering).",
     )
     penalty = forms.DecimalField(
         required=False, min_value=0, max_value=10, initial=1, help_text="Per wrong pick."
@@ -99,7 +121,7 @@ class QuestionForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Short text: accepted answers separated by |, /regex/ for a pattern. "
-        "Fill in the blanks: one line per blank.",
+        "Fill in the blanks: one line per blank, in order.",
     )
     numeric_value = forms.DecimalField(required=False, max_digits=30, decimal_places=10)
     tolerance = forms.DecimalField(required=False, min_value=0, max_digits=30, decimal_places=10)
@@ -110,20 +132,30 @@ class QuestionForm(forms.Form):
     pairs = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Matching: one `left = right` per line.",
+        help_text="One pair per line: left = right.",
     )
     items = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Ordering: items in the correct order, one per line.",
+        help_text="The items in the correct order, one per line.",
     )
     guidance = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text="Essay: for graders."
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For graders; learners never see it.",
     )
 
     def __init__(self, *args: Any, banks: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["bank"].queryset = banks  # type: ignore[attr-defined]
+
+    def kind_fields(self) -> list[tuple[forms.BoundField, str, str]]:
+        """(field, kinds, their labels) in form order; kinds "" for the common fields."""
+        out = []
+        for bound in self:
+            kinds = KIND_FIELDS.get(bound.name, ())
+            out.append((bound, " ".join(kinds), ", ".join(KIND_LABELS[k] for k in kinds)))
+        return out
 
     def definition(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """(data, key) from the text fields of the chosen kind."""

@@ -206,3 +206,75 @@ def queue_entry(answer: AttemptAnswer) -> dict[str, Any]:
         "response": answer.response,
         "points_possible": _money(answer.points_possible),
     }
+
+
+# --- the builder's compact list (the course team only) ----------------------------------
+
+SCORING_LABELS = {
+    "all_or_nothing": "all or nothing",
+    "partial": "partial credit",
+    "per_position": "partial credit per position",
+}
+TOLERANCE_LABELS = {"absolute": "absolute", "relative": "relative to the value"}
+
+
+def _accepted_text(alternatives: Any) -> str:
+    parts = []
+    for alternative in alternatives if isinstance(alternatives, list) else []:
+        if isinstance(alternative, dict):
+            text = str(alternative.get("text", ""))
+            parts.append(f"/{text}/ (pattern)" if alternative.get("regex") else text)
+    return ", ".join(parts) or "none"
+
+
+def answer_key_lines(question: Question) -> list[str]:
+    """The answer key in words, for the builder's list (the team sees keys anyway)."""
+    data, key, kind = question.data or {}, question.key or {}, question.kind
+    lines: list[str] = []
+    if kind in ("single", "multiple"):
+        correct = key.get("correct")
+        chosen = set(correct) if isinstance(correct, list) else {correct}
+        for option in _entries(data, "options", None):
+            mark = "✓ correct" if option["id"] in chosen else "wrong"
+            lines.append(f"{option['text']} ({mark})")
+        if kind == "multiple":
+            scoring = SCORING_LABELS.get(str(data.get("scoring")), "all or nothing")
+            lines.append(f"Scoring: {scoring}, penalty {data.get('penalty', '1')} per wrong pick")
+    elif kind == "true_false":
+        lines.append(f"Correct answer: {'True' if key.get('correct') else 'False'}")
+    elif kind == "short_text":
+        lines.append(f"Accepted: {_accepted_text(key.get('accepted'))}")
+    elif kind == "numeric":
+        mode = str(key.get("mode") or "exact")
+        if mode == "exact":
+            lines.append(f"Answer: exactly {key.get('value')}")
+        else:
+            tolerance = f"± {key.get('tolerance')} ({TOLERANCE_LABELS.get(mode, mode)})"
+            lines.append(f"Answer: {key.get('value')} {tolerance}")
+    elif kind == "fill_blanks":
+        blanks = key.get("blanks")
+        for blank_id, alternatives in (blanks if isinstance(blanks, dict) else {}).items():
+            lines.append(f"Blank [{blank_id}]: {_accepted_text(alternatives)}")
+    elif kind == "matching":
+        choices = {c["id"]: c["text"] for c in _entries(data, "choices", None)}
+        pairs = key.get("pairs")
+        pairs = pairs if isinstance(pairs, dict) else {}
+        for prompt in _entries(data, "prompts", None):
+            lines.append(f"{prompt['text']} → {choices.get(pairs.get(prompt['id'], ''), '?')}")
+    elif kind == "ordering":
+        texts = {i["id"]: i["text"] for i in _entries(data, "items", None)}
+        order = key.get("order")
+        order = order if isinstance(order, list) else []
+        lines.extend(f"{n}. {texts.get(i, '?')}" for n, i in enumerate(order, start=1))
+        lines.append(f"Scoring: {SCORING_LABELS.get(str(data.get('scoring')), 'all or nothing')}")
+    elif kind == "essay":
+        lines.append(f"Guidance for graders: {key.get('guidance') or 'none'}")
+    return lines
+
+
+def option_texts(questions: list[Question]) -> dict[int, dict[str, str]]:
+    """{question id: {option id: text}} for the results page's pick counts."""
+    return {
+        q.pk: {o["id"]: o["text"] for o in _entries(q.data or {}, "options", None)}
+        for q in questions
+    }

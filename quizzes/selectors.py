@@ -12,7 +12,7 @@ from django.http import Http404
 
 from courses.models import Course
 from courses.permissions import can_teach
-from courses.selectors import activity_per_lesson
+from courses.selectors import LessonActivity, activity_per_lesson
 from quizzes.models import Attempt, AttemptAnswer, Question, QuestionBank, Quiz, QuizItem
 from quizzes.permissions import can_view_attempt, can_view_quiz, learner_enrollment
 
@@ -78,6 +78,11 @@ def quiz_item_get(*, item_id: int, quiz: Quiz | None = None) -> QuizItem:
 
 def question_of_course(*, course: Course, question_id: int) -> Question | None:
     return Question.objects.filter(pk=question_id, course_id=course.pk).first()
+
+
+def questions_of_course(*, course: Course, ids: list[int]) -> list[Question]:
+    """These questions of the course (one query; others' ids are left out)."""
+    return list(Question.objects.filter(course_id=course.pk, pk__in=ids))
 
 
 def bank_of_course(*, course: Course, bank_id: int) -> QuestionBank | None:
@@ -343,9 +348,21 @@ def _question_statistics(quiz: Quiz) -> list[dict[str, Any]]:
     return out
 
 
-def lesson_quiz_ids(lesson_ids: list[int]) -> dict[int, int]:
-    """{lesson_id: quiz_id} for these lessons (registered with courses, whose lessons
-    of kind `quiz` show it as `activity_id`)."""
-    return activity_per_lesson(
-        Quiz.objects.filter(lesson_id__in=lesson_ids), published_field="published"
+def lesson_quizzes(lesson_ids: list[int]) -> dict[int, LessonActivity]:
+    """{lesson_id: its quiz} for these lessons, in one query (registered with courses,
+    whose lessons of kind `quiz` show it as `activity_id` and their completion rule): a
+    quiz with a pass mark completes its lesson when an attempt passes, one without when
+    it is submitted (docs/decisions/0014-completion-rules.md)."""
+    rows = activity_per_lesson(
+        Quiz.objects.filter(lesson_id__in=lesson_ids),
+        published_field="published",
+        fields=("passing_score_percent",),
     )
+    return {
+        lesson_id: LessonActivity(
+            id=quiz_id,
+            completes_on="pass" if pass_mark > 0 else "submit",
+            pass_percent=pass_mark if pass_mark > 0 else None,
+        )
+        for lesson_id, (quiz_id, pass_mark) in rows.items()
+    }

@@ -25,6 +25,7 @@ from courses.selectors import course_get_visible, lesson_list
 from lms.errors import ServiceError
 from quizzes import presenters, selectors, services
 from quizzes.forms import (
+    KIND_LABELS,
     BankForm,
     DrawForm,
     GradeForm,
@@ -123,17 +124,23 @@ def quiz_list(request: HttpRequest, slug: str) -> HttpResponse:
 def _builder_context(request: HttpRequest, quiz: Quiz, **forms: Any) -> dict[str, Any]:
     course = quiz.course
     banks = selectors.bank_list(course=course)
+    bank_titles = {bank.pk: bank.title for bank in banks}
     lessons = lesson_list(course=course)
+    items = selectors.quiz_items(quiz=quiz)
+    for item in items:  # the compact list: the answer key in words, the bank by name
+        if item.question is not None:
+            item.key_lines = presenters.answer_key_lines(item.question)  # type: ignore[attr-defined]
+            item.bank_title = bank_titles.get(item.question.bank_id, "")  # type: ignore[attr-defined]
     return {
         "course": course,
         "quiz": quiz,
-        "items": selectors.quiz_items(quiz=quiz),
+        "items": items,
         "points_possible": services.points_possible(quiz),
         "settings_form": forms.get("settings_form")
         or QuizSettingsForm(instance=quiz, lessons=lessons),
         "question_form": forms.get("question_form") or QuestionForm(banks=banks, prefix="question"),
         "draw_form": forms.get("draw_form") or DrawForm(banks=banks, prefix="draw"),
-        "has_banks": banks.exists(),
+        "has_banks": bool(bank_titles),
         "can_author": can_author(request.user, course),
     }
 
@@ -275,6 +282,18 @@ def results(request: HttpRequest, slug: str, quiz_id: int) -> HttpResponse:
     peak = max((b["count"] for b in stats["histogram"]), default=0) or 1
     for row in stats["histogram"]:
         row["height"] = round(row["count"] * 100 / peak)
+    # Pick counts are keyed by option id: people read the option's text instead.
+    questions = selectors.questions_of_course(
+        course=course, ids=[q["question_id"] for q in stats["questions"] if q["option_counts"]]
+    )
+    texts = presenters.option_texts(questions)
+    for q in stats["questions"]:
+        q["kind_label"] = KIND_LABELS.get(q["kind"], q["kind"])
+        names = texts.get(q["question_id"], {})
+        q["picks"] = [
+            (names.get(option, "an option since removed"), n)
+            for option, n in q["option_counts"].items()
+        ]
     attempts = selectors.attempts_submitted(quiz=quiz)[:100]
     return render(
         request,
@@ -317,9 +336,25 @@ def _posted_response(request: HttpRequest, answer: Any) -> dict[str, Any] | None
     return None
 
 
+def _clock(seconds: int) -> str:
+    """12:05 or 1:02:05: the time left as the countdown shows it."""
+    hours, rest = divmod(max(seconds, 0), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02}:{secs:02}" if hours else f"{minutes}:{secs:02}"
+
+
+def _attempt_url(attempt: Attempt) -> str:
+    return reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk})
+
+
 @login_required
 def take(request: HttpRequest, quiz_id: int) -> HttpResponse:
-    """A plain page over the same services: start (a POST), answer, save, submit."""
+    """A plain page over the same services: start (a POST), answer, save, submit.
+
+    A timed attempt carries its deadline and the server's "now" (ISO 8601) for the
+    countdown (static/js/quiz-countdown.js), which submits the form when time is up.
+    The server stays the judge: answers are accepted until the deadline plus
+    QUIZ_GRACE_SECONDS, after which the attempt is submitted with what was saved."""
     quiz = selectors.quiz_get(quiz_id=quiz_id, user=request.user)
     enrollment = learner_enrollment(request.user, quiz)
     if enrollment is None:
@@ -330,9 +365,15 @@ def take(request: HttpRequest, quiz_id: int) -> HttpResponse:
         attempt = services.attempt_expire_if_due(attempt=attempt, now=now)
         if attempt.status != Attempt.Status.IN_PROGRESS:
             messages.info(request, "Time ran out: your saved answers were submitted.")
-            return redirect(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}))
+            return redirect(_attempt_url(attempt))
         attempt.quiz = quiz
     if request.method == "POST":
+        if attempt is None and "start" not in request.POST:
+            # Answers posted for an attempt that is no longer in progress (submitted in
+            # another tab, say): never start a new attempt by accident.
+            messages.info(request, "This attempt is no longer in progress: it was submitted.")
+            latest = selectors.attempt_list(quiz=quiz, user=request.user).last()
+            return redirect(_attempt_url(latest) if latest else request.path)
         try:
             if attempt is None:
                 services.attempt_start(quiz=quiz, user=_user(request), enrollment=enrollment)
@@ -345,10 +386,13 @@ def take(request: HttpRequest, quiz_id: int) -> HttpResponse:
             if "submit" in request.POST:
                 services.attempt_submit(attempt=attempt)
                 messages.success(request, "Submitted.")
-                return redirect(reverse("quizzes:attempt", kwargs={"attempt_id": attempt.pk}))
+                return redirect(_attempt_url(attempt))
             messages.success(request, "Saved.")
         except (ValidationError, ServiceError) as error:
             _refused(request, error)
+            deadline_passed = isinstance(error, ServiceError) and error.code == "deadline_passed"
+            if deadline_passed and attempt is not None:
+                return redirect(_attempt_url(attempt))  # the service submitted it
         return redirect(request.path)
     context: dict[str, Any] = {
         "quiz": quiz,
@@ -358,6 +402,12 @@ def take(request: HttpRequest, quiz_id: int) -> HttpResponse:
         context["attempt"] = presenters.attempt_for_learner(
             attempt, selectors.attempt_answers(attempt=attempt), now=now
         )
+        if attempt.deadline is not None:
+            context["countdown"] = {
+                "deadline": attempt.deadline.isoformat(timespec="milliseconds"),
+                "now": now.isoformat(timespec="milliseconds"),
+                "left": _clock(int((attempt.deadline - now).total_seconds())),
+            }
     return render(request, "quizzes/take.html", context)
 
 
@@ -373,4 +423,15 @@ def attempt_page(request: HttpRequest, attempt_id: int) -> HttpResponse:
         now=timezone.now(),
         staff=can_teach(request.user, quiz.course),
     )
-    return render(request, "quizzes/attempt.html", {"quiz": quiz, "attempt": body})
+    results = {r["answer_id"]: r for r in (body["results"] or {}).get("answers", [])}
+    rows = [{"question": q, "result": results.get(q["answer_id"])} for q in body["questions"]]
+    return render(
+        request,
+        "quizzes/attempt.html",
+        {
+            "quiz": quiz,
+            "attempt": body,
+            "rows": rows,
+            "status_label": Attempt.Status(attempt.status).label,
+        },
+    )

@@ -142,7 +142,8 @@ def credentials_check(*, email: str, password: str) -> User | None:
 
 
 def login_failure_record(*, user: User) -> None:
-    """Count a failed password or MFA code; the threshold locks the account for a while.
+    """Count a failed password or MFA code; the threshold locks the account for a while
+    and tells its owner (once per lock: attempts refused while locked are not counted).
 
     The caller holds the user's row lock (credentials_check) or takes it here.
     """
@@ -150,6 +151,7 @@ def login_failure_record(*, user: User) -> None:
     user.failed_login_count += 1
     fields = ["failed_login_count"]
     if user.failed_login_count >= settings.LOCKOUT_THRESHOLD:
+        attempts = user.failed_login_count
         user.locked_until = timezone.now() + settings.LOCKOUT_DURATION
         user.failed_login_count = 0
         fields.append("locked_until")
@@ -158,6 +160,14 @@ def login_failure_record(*, user: User) -> None:
             action="user.locked",
             target=user,
             changes={"locked_until": [None, user.locked_until.isoformat()]},
+        )
+        outbox_publish(
+            topic="accounts.account_locked",
+            payload={
+                "user_id": user.pk,
+                "locked_until": user.locked_until.isoformat(),
+                "attempts": attempts,
+            },
         )
     user.save(update_fields=fields)
 

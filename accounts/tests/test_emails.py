@@ -8,7 +8,6 @@ pending and a second publish in the same test would never be relayed.)
 """
 
 import re
-from email.message import EmailMessage
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -19,6 +18,7 @@ from django.test import Client
 from accounts.tests.factories import AdminFactory, UserFactory
 from lms.outbox.models import OutboxMessage
 from lms.outbox.services import outbox_publish
+from lms.testing.smtp import text_and_html
 
 BASE = "https://lms.example.test"
 NEW_PASSWORD = "a-brand-new-passphrase-42"
@@ -192,6 +192,7 @@ def test_new_login_notice_shows_time_in_the_users_zone_and_escapes_html(publish)
         "accounts.password_reset_requested",
         "accounts.user_invited",
         "accounts.new_login",
+        "accounts.account_locked",
     ],
 )
 def test_inactive_or_deleted_users_get_nothing(publish, topic):
@@ -224,13 +225,6 @@ def test_already_verified_address_gets_no_verification_email(publish):
     assert mail.outbox == []
 
 
-def _text_and_html(message: EmailMessage) -> tuple[str, str]:
-    text = message.get_body(preferencelist=("plain",))
-    html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
-    return text.get_content(), html.get_content()
-
-
 def test_verification_email_through_a_real_smtp_server(smtp_server):
     user = UserFactory(email_verified_at=None)
 
@@ -241,7 +235,7 @@ def test_verification_email_through_a_real_smtp_server(smtp_server):
     assert received["To"] == user.email
     assert received["Subject"] == "Confirm your email address"
     assert received.get_content_type() == "multipart/alternative"
-    text, html = _text_and_html(received)
+    text, html = text_and_html(received)
     path = link_in(text)
     assert f"{BASE}{path}" in html
 

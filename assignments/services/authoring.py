@@ -190,7 +190,9 @@ def assignment_create(*, course: "Course", by: Any, **fields: Any) -> Assignment
 def assignment_update(*, assignment: Assignment, by: Any, **fields: Any) -> Assignment:
     current = Assignment.objects.select_for_update().select_related("course").get(pk=assignment.pk)
     before = {name: str(getattr(current, name)) for name in fields}
-    linked = (current.lesson_id, current.is_published)
+    # The lesson shows its assignment and what completes it: the outline is rebuilt when
+    # either changes.
+    linked = _lesson_facts(current)
     _apply(current, fields)
     current.updated_at = timezone.now()
     current.save()
@@ -208,9 +210,18 @@ def assignment_update(*, assignment: Assignment, by: Any, **fields: Any) -> Assi
     audit_log_record(
         actor=by, action="assignments.assignment_updated", target=current, changes=changes
     )
-    if (current.lesson_id, current.is_published) != linked:
+    if _lesson_facts(current) != linked:
         lesson_activity_changed(course_id=current.course_id)
     return current
+
+
+def _lesson_facts(assignment: Assignment) -> tuple[Any, ...]:
+    return (
+        assignment.lesson_id,
+        assignment.is_published,
+        assignment.complete_on,
+        assignment.pass_percent,
+    )
 
 
 @transaction.atomic

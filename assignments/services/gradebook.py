@@ -15,9 +15,18 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from assignments.models import CourseGrade, GradebookSettings, GradeCategory, GradeItem, Score
+from assignments.models import (
+    CourseGrade,
+    Grade,
+    GradebookSettings,
+    GradeCategory,
+    GradeItem,
+    Score,
+    Submission,
+)
 from assignments.services.calculation import (
     DEFAULT_LETTER_SCHEME,
     CategoryIn,
@@ -26,6 +35,8 @@ from assignments.services.calculation import (
     ScoreIn,
     course_grade_compute,
 )
+from enrollments.completion import GradeStanding
+from enrollments.services import course_completion_recheck, course_completion_recheck_many
 from lms.audit.services import audit_log_record
 from lms.concurrency import race_point
 from lms.outbox.services import outbox_publish
@@ -111,7 +122,55 @@ def course_grade_refresh(*, course_id: int, user_id: int) -> CourseGrade:
     row.letter = result.letter
     row.computed_at = timezone.now()
     row.save(update_fields=["percent", "letter", "computed_at"])
+    # The grade may now let the learner complete the course (or still hold it back). Lock
+    # order: this CourseGrade row, then the enrollment row, as every gradebook writer
+    # that completes a lesson takes them; enrollments never takes ours.
+    course_completion_recheck(course_id=course_id, user_id=user_id)
     return row
+
+
+def course_grade_standings(course_id: int, user_ids: list[int]) -> dict[int, GradeStanding] | None:
+    """Registered with enrollments (course completion): each learner's stored course grade
+    and whether it is provisional, in two queries for any number of learners; None when
+    the course's gradebook has no item (the course grades nothing).
+
+    Provisional: a counted score that may still change (a quiz waiting for hand grading,
+    a draft grade not released yet) or work handed in whose newest version has no
+    released grade; an excused or overridden cell is settled whatever its source says."""
+    if not GradeItem.objects.filter(course_id=course_id).exists():
+        return None
+    unsettled = Score.objects.filter(
+        item__course_id=course_id,
+        user_id=OuterRef("user_id"),
+        excused=False,
+        override_points__isnull=True,
+    ).filter(Q(final=False) | Q(draft_points__isnull=False))
+    newer = Submission.objects.filter(
+        assignment_id=OuterRef("assignment_id"),
+        user_id=OuterRef("user_id"),
+        version__gt=OuterRef("version"),
+    )
+    released = Grade.objects.filter(
+        submission_id=OuterRef("pk"), is_current=True, status=Grade.Status.RELEASED
+    )
+    settled = Score.objects.filter(
+        item__course_id=course_id,
+        item__source=GradeItem.Source.ASSIGNMENT,
+        item__source_id=OuterRef("assignment_id"),
+        user_id=OuterRef("user_id"),
+    ).filter(Q(excused=True) | Q(override_points__isnull=False))
+    waiting = Submission.objects.filter(
+        assignment__course_id=course_id, user_id=OuterRef("user_id")
+    ).filter(~Exists(newer), ~Exists(released), ~Exists(settled))
+    rows = (
+        CourseGrade.objects.filter(course_id=course_id, user_id__in=user_ids)
+        .annotate(provisional=Exists(unsettled) | Exists(waiting))
+        .values_list("user_id", "percent", "provisional")
+    )
+    return {
+        user_id: GradeStanding(percent=percent, provisional=provisional)
+        for user_id, percent, provisional in rows
+    }
 
 
 def _recompute_batch(course_id: int, user_ids: list[int]) -> int:
@@ -134,6 +193,9 @@ def _recompute_batch(course_id: int, user_ids: list[int]) -> int:
                 row.percent, row.letter, row.computed_at = result.percent, result.letter, now
                 changed.append(row)
         CourseGrade.objects.bulk_update(changed, ["percent", "letter", "computed_at"])
+        # Every learner of the batch, changed or not: a recompute also settles learners
+        # whose completion waited (a constant number of queries for the batch).
+        course_completion_recheck_many(course_id=course_id, user_ids=user_ids)
         return len(changed)
 
 

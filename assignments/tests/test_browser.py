@@ -98,7 +98,7 @@ def test_upload_grade_with_rubric_release_and_explain_in_chromium(live_server, t
             expect(learner_page.locator("#course-grade")).to_contain_text("65.00%")
             expect(learner_page.locator("#course-grade .letter")).to_have_text("D")
             explain = learner_page.locator("#explain")
-            expect(explain).to_contain_text("Essay in a browser: 65.00 / 100.00 · graded")
+            expect(explain).to_contain_text("Essay in a browser: 65.00 / 100.00 · Graded")
             expect(explain.locator("#weighted-sum")).to_contain_text("65.00")
             expect(explain.locator("#weighted-sum")).to_contain_text("letter D")
         except Exception:

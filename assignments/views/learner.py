@@ -83,14 +83,31 @@ def learner_assignment(request: HttpRequest, assignment_id: int) -> HttpResponse
     )
 
 
+# The explanation's item statuses (assignments.services.calculation), in words.
+ITEM_STATUS_LABELS = {
+    "graded": "Graded",
+    "override": "Set by your instructor",
+    "excused": "Excused: does not count",
+    "not_graded": "Not graded yet",
+    "dropped": "Dropped: among the lowest, does not count",
+}
+
+
 @login_required
 def learner_grades(request: HttpRequest, slug: str) -> HttpResponse:
     """My released grades and, step by step, how the course grade is made."""
     course = _learner_course(request, slug)
     mine = selectors.my_gradebook(course=course, user=request.user)
     result = services.course_grade_result(course_id=course.pk, user_id=request.user.pk or 0)
+    steps = explain(result)
+    provisional = False
+    for category in steps["categories"]:
+        for line in category["items"]:
+            line["status_label"] = ITEM_STATUS_LABELS.get(line["status"], "Not graded yet")
+            # Only a counted score moves the course grade when it is graded.
+            provisional = provisional or (line["provisional"] and line["status"] == "graded")
     return render(
         request,
         "assignments/learner_grades.html",
-        {"course": course, "mine": mine, "explain": explain(result)},
+        {"course": course, "mine": mine, "explain": steps, "provisional": provisional},
     )

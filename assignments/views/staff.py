@@ -176,6 +176,13 @@ def speed_grader(request: HttpRequest, assignment_id: int) -> HttpResponse:
     )
 
 
+def _provisional(cell: dict[str, Any] | None) -> bool:
+    """A quiz score that may still change; an excuse or an override is staff's last word."""
+    if cell is None:
+        return False
+    return not cell["final"] and not cell["excused"] and cell["override"] is None
+
+
 @login_required
 def gradebook_grid(request: HttpRequest, slug: str) -> HttpResponse:
     course = _team_course(request, slug)
@@ -192,8 +199,16 @@ def gradebook_grid(request: HttpRequest, slug: str) -> HttpResponse:
     rows = selectors.gradebook_rows(
         course=course, enrollments=list(page.object_list), items=items, staff=True
     )
+    # A course grade that counts a provisional score may still change: marked as such.
+    provisional = selectors.provisional_user_ids(
+        course=course, user_ids=[row["user"]["id"] for row in rows]
+    )
     for row in rows:
         row["cells"] = [row["scores"][item.pk] for item in items]
+        row["provisional"] = row["user"]["id"] in provisional
+        for cell in row["cells"]:
+            if cell is not None:
+                cell["provisional"] = _provisional(cell)
     return render(
         request,
         "assignments/gradebook.html",
@@ -210,8 +225,37 @@ def gradebook_grid(request: HttpRequest, slug: str) -> HttpResponse:
                 {k: v for k, v in {"q": search, "category": category, "show": show}.items() if v}
             ),
             "csv_url": f"/api/v1/courses/{course.slug}/gradebook/export/",
+            "any_provisional": bool(provisional)
+            or any(cell and cell["provisional"] for row in rows for cell in row["cells"]),
         },
     )
+
+
+# The audit log's actions and fields on a gradebook cell, in words.
+HISTORY_ACTIONS = {
+    "assignments.grade_released": "Grade released",
+    "assignments.grade_drafted": "Draft grade saved",
+    "assignments.score_adjusted": "Adjusted in the gradebook",
+    "assignments.quiz_score_synced": "Quiz score updated",
+    "assignments.score_imported": "Imported from a file",
+}
+HISTORY_FIELDS = {
+    "points": "Points",
+    "draft_points": "Draft points",
+    "final": "Final",
+    "penalty_percent": "Late penalty (%)",
+    "excused": "Excused",
+    "override_points": "Override points",
+    "override_reason": "Override reason",
+    "reason": "Reason",
+}
+
+
+def _shown(value: Any) -> Any:
+    """Yes/no for booleans; the rest as stored (None shows as a dash)."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value
 
 
 @login_required
@@ -224,8 +268,12 @@ def score_history(request: HttpRequest, score_id: int) -> HttpResponse:
     rows: list[dict[str, Any]] = [
         {
             "entry": entry,
+            "what": HISTORY_ACTIONS.get(entry.action, "Changed"),
             "changes": [
-                (field, values[0], values[1])
+                (
+                    HISTORY_FIELDS.get(field, field.replace("_", " ").capitalize()),
+                    *map(_shown, values),
+                )
                 for field, values in entry.changes.items()
                 if isinstance(values, list) and len(values) == 2
             ],

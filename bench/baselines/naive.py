@@ -26,8 +26,12 @@ from rest_framework.response import Response
 
 from accounts.models import User
 from courses.models import Category, Course, CourseStaff, Lesson, Module, Tag
+from courses.selectors import completion_rule_of
 from enrollments.api.views import RosterViewSet as RealRosterViewSet
+from enrollments.completion import course_grade_standings, grade_allows_completion
 from enrollments.models import Enrollment, LessonCompletion
+from enrollments.selectors import request_decision_for
+from lms.errors import ServiceError
 from lms.outbox.services import outbox_publish
 
 PUBLIC = ["published", "archived"]
@@ -101,18 +105,20 @@ class CourseDetailSerializer(CourseSerializer):
         fields = [
             *CourseSerializer.Meta.fields,
             "description", "description_html", "enrollment_opens_at", "enrollment_closes_at",
-            "starts_at", "ends_at", "passing_grade", "archived_at", "created_at", "updated_at",
+            "starts_at", "ends_at", "passing_grade", "video_complete_percent", "archived_at",
+            "created_at", "updated_at",
         ]  # fmt: skip
 
 
 class OutlineLessonSerializer(serializers.ModelSerializer[Lesson]):
     activity_id = serializers.SerializerMethodField()
+    completion = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField()
 
     class Meta:
         model = Lesson
         fields = [
-            "id", "title", "position", "kind", "activity_id", "duration_minutes",
+            "id", "title", "position", "kind", "activity_id", "completion", "duration_minutes",
             "is_preview", "required_for_completion", "release_at", "release_after_days",
             "requires_prerequisites", "state",
         ]  # fmt: skip
@@ -125,6 +131,10 @@ class OutlineLessonSerializer(serializers.ModelSerializer[Lesson]):
             assignments = lesson.assignments.order_by("-is_published", "id")
             return assignments.values_list("id", flat=True).first()
         return None
+
+    def get_completion(self, lesson: Lesson) -> dict[str, Any]:
+        """Per lesson, its course and, for a quiz or assignment lesson, its activity."""
+        return completion_rule_of(lesson, lesson.module.course).as_data()
 
     def get_state(self, lesson: Lesson) -> dict[str, Any] | None:
         """Per lesson, a query or three: completed, released, prerequisites done."""
@@ -351,6 +361,13 @@ class LessonViewSet(viewsets.ReadOnlyModelViewSet[Lesson]):
         if enrollment is None:
             raise PermissionDenied("Enroll in the course first.")
         with transaction.atomic():
+            if not LessonCompletion.objects.filter(enrollment=enrollment, lesson=lesson).exists():
+                # What completes the lesson (docs/decisions/0014-completion-rules.md).
+                decision = request_decision_for(enrollment=enrollment, lesson=lesson, course=course)
+                if not decision.allowed:
+                    raise ServiceError(
+                        decision.code or "not_active", decision.message, **decision.extra
+                    )
             _, created = LessonCompletion.objects.get_or_create(
                 enrollment=enrollment, lesson=lesson
             )
@@ -367,7 +384,17 @@ class LessonViewSet(viewsets.ReadOnlyModelViewSet[Lesson]):
                 enrollment.percent = (
                     min(100, enrollment.completed_count * 100 // total) if total else 0
                 )
-                if enrollment.status == "active" and enrollment.percent == 100:
+                if (
+                    enrollment.status == "active"
+                    and enrollment.percent == 100
+                    and grade_allows_completion(
+                        passing_grade=course.passing_grade,
+                        standings=course_grade_standings(
+                            course_id=course.pk, user_ids=[enrollment.user_id]
+                        ),
+                        user_id=enrollment.user_id,
+                    )
+                ):
                     enrollment.status = "completed"
                     enrollment.completed_at = timezone.now()
                     outbox_publish(

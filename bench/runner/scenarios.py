@@ -178,7 +178,9 @@ class Dataset:
 
     def fresh_completion_pairs(self) -> list[tuple[int, int]]:
         """(user id, lesson id) pairs never completed: active enrollments with no
-        completion yet, not used by another variant, lessons in course order,
+        completion yet, not used by another variant, lessons the learner completes by
+        request (text, file, link: a video completes by watching, a quiz or assignment
+        through its activity, docs/decisions/0014-completion-rules.md) in course order,
         interleaved so that consecutive requests touch different enrollments."""
         rows = _rows(
             "SELECT e.id, e.user_id, e.course_id FROM enrollments_enrollment e"
@@ -194,7 +196,8 @@ class Dataset:
         lessons: dict[int, list[int]] = {}
         for course_id, lesson_id in _rows(
             "SELECT m.course_id, l.id FROM courses_lesson l JOIN courses_module m"
-            " ON m.id = l.module_id WHERE m.course_id = ANY(%s) ORDER BY m.position, l.position",
+            " ON m.id = l.module_id WHERE m.course_id = ANY(%s)"
+            " AND l.kind IN ('text', 'file', 'link') ORDER BY m.position, l.position",
             [course_ids],
         ):
             lessons.setdefault(int(course_id), []).append(int(lesson_id))

@@ -36,6 +36,8 @@ ADJECTIVES = ["Practical", "Modern", "Complete", "Applied", "Essential", "Advanc
 LEVELS = ["beginner", "intermediate", "advanced", "all"]
 PRICES = [0, 0, 0, 1999, 4999, 9999]
 CURRENCY = "USD"
+# Courses keep the default video threshold (courses.models.Course.video_complete_percent).
+VIDEO_COMPLETE_PERCENT = 90
 # The orders draw from their own stream, so adding them left every other row unchanged.
 PAYMENTS_SEED = SEED + 1
 # Half the dropped learners of a paid course were refunded (after dropping).

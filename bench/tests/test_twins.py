@@ -22,10 +22,12 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from assignments.models import Assignment
+from assignments.services import manual_item_create
+from assignments.services.structure import default_category
 from bench.baselines import bcrypt
 from bench.seed import BENCH_PASSWORD, TOPICS, TRUNCATE_SQL
 from courses.models import Category, Course, CourseStaff, Lesson
-from enrollments.models import Enrollment, LessonCompletion
+from enrollments.models import Enrollment, LessonCompletion, LessonProgress
 from lms.outbox.models import OutboxMessage
 from lms.testing import client_for
 from quizzes.models import Quiz
@@ -467,14 +469,24 @@ def _almost_done(enrollment: Enrollment, lessons: list[Lesson]) -> Lesson:
     return required[-1]
 
 
+def _next_text_lesson(enrollment: Enrollment, lessons: list[Lesson]) -> Lesson:
+    """The first lesson the learner has not completed among those a request completes."""
+    done = set(
+        LessonCompletion.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
+    )
+    return next(lesson for lesson in lessons if lesson.kind == "text" and lesson.pk not in done)
+
+
 @pytest.mark.postgres
-@pytest.mark.parametrize("case", ["next_lesson", "reaching_100_percent", "already_completed"])
+@pytest.mark.parametrize(
+    "case", ["next_lesson", "reaching_100_percent", "held_by_the_grade", "already_completed"]
+)
 def test_raw_lesson_complete_makes_the_same_writes_as_real(data: dict[str, Any], case: str) -> None:
     enrollment = data["enrollment"]
     lessons = lessons_of(data["course"])
     if case == "next_lesson":
-        lesson = lessons[enrollment.completed_count]
-    elif case == "reaching_100_percent":
+        lesson = _next_text_lesson(enrollment, lessons)
+    elif case in ("reaching_100_percent", "held_by_the_grade"):
         # A second pair: another learner of another course.
         enrollment = (
             Enrollment.objects.filter(status="active", completed_count__lt=5)
@@ -483,6 +495,15 @@ def test_raw_lesson_complete_makes_the_same_writes_as_real(data: dict[str, Any],
             .order_by("id")[0]
         )
         lesson = _almost_done(enrollment, lessons_of(enrollment.course))
+        assert lesson.kind == "text"
+        if case == "held_by_the_grade":
+            # The course grades something and the learner has no grade yet: at 100 % the
+            # enrollment waits (passing grade 70, docs/decisions/0014-completion-rules.md).
+            category = default_category(course_id=enrollment.course_id, kind="assignments")
+            manual_item_create(
+                course_id=enrollment.course_id, title="Oral exam",
+                points_possible=Decimal(10), category=category, by=None,
+            )  # fmt: skip
     else:
         lesson = lessons[0]
     client = client_for(enrollment.user)
@@ -509,6 +530,8 @@ def test_raw_lesson_complete_makes_the_same_writes_as_real(data: dict[str, Any],
     assert (real_state["completions"] - before["completions"]) == (
         {lesson.pk} if created else set()
     )
+    if case == "held_by_the_grade":
+        assert real_state["rollup"]["percent"] == 100
     if case == "reaching_100_percent":
         assert real_state["rollup"]["status"] == "completed"
         assert real_state["outbox"] == [
@@ -522,6 +545,65 @@ def test_raw_lesson_complete_makes_the_same_writes_as_real(data: dict[str, Any],
         assert real_state["rollup"]["status"] == "active" and not real_state["outbox"]
     # And the savepoints really undid each run.
     assert _state(enrollment.pk) == before
+
+
+@pytest.mark.postgres
+def test_raw_lesson_complete_follows_the_completion_rules_as_real(data: dict[str, Any]) -> None:
+    """A video not watched far enough, a quiz lesson and an assignment lesson answer the
+    same 409 and write nothing; a video watched far enough completes the same way."""
+    enrollment = data["enrollment"]
+    client = client_for(data["learner"])
+    lessons = lessons_of(data["course"])
+    done = set(
+        LessonCompletion.objects.filter(enrollment=enrollment).values_list("lesson_id", flat=True)
+    )
+    video = next(lesson for lesson in lessons if lesson.kind == "video" and lesson.pk not in done)
+    module = lessons[0].module
+    position = Lesson.objects.filter(module=module).count()
+    quiz_lesson = Lesson.objects.create(module=module, title="Q", kind="quiz", position=position)
+    work_lesson = Lesson.objects.create(
+        module=module, title="A", kind="assignment", position=position + 1
+    )
+    quiz = Quiz.objects.create(
+        course=data["course"], lesson=quiz_lesson, title="Q", published=True,
+        passing_score_percent=Decimal("60"),
+    )  # fmt: skip
+    work = Assignment.objects.create(
+        course=data["course"], lesson=work_lesson, title="A", complete_on="pass",
+        pass_percent=Decimal("50"), points_possible=Decimal(10), is_published=True,
+    )  # fmt: skip
+    before = _state(enrollment.pk)
+    for lesson, code, extra in (
+        (video, "video_not_watched", {"watched_seconds": 0, "video_percent": 90}),
+        (quiz_lesson, "completes_with_quiz", {"rule": "quiz_pass", "activity_id": quiz.pk}),
+        (
+            work_lesson,
+            "completes_with_assignment",
+            {"rule": "assignment_pass", "activity_id": work.pk},
+        ),
+    ):
+        real, raw = both(client, f"lessons/{lesson.pk}/complete/", method="post")
+        assert real.status_code == raw.status_code == 409, (real.content, raw.content)
+        assert problem(raw) == problem(real)
+        assert problem(real)["code"] == code
+        assert extra.items() <= problem(real).items()
+        assert _state(enrollment.pk) == before
+    # Watched (the heartbeats' row), the request completes it: the same writes.
+    LessonProgress.objects.create(
+        enrollment=enrollment, lesson=video, watched_seconds=video.duration_minutes * 60
+    )
+
+    def complete(prefix: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
+        response = client.post(f"{prefix}lessons/{video.pk}/complete/")
+        return response.status_code, response.json(), _state(enrollment.pk)
+
+    real_status, real_body, real_state = _in_savepoint(lambda: complete("/api/v1/"))
+    raw_status, raw_body, raw_state = _in_savepoint(lambda: complete("/bench/raw/"))
+    assert real_status == raw_status == 200, (real_body, raw_body)
+    assert _shape(raw_body) == _shape(real_body)
+    assert (
+        raw_state["completions"] == real_state["completions"] == before["completions"] | {video.pk}
+    )
 
 
 @pytest.mark.postgres
@@ -595,7 +677,7 @@ def test_naive_twins_answer_200_with_the_same_item_counts(data: dict[str, Any]) 
     real = learner.get(f"/api/v1/courses/{slug}/outline/").json()
     assert states(learner.get(f"/bench/naive/courses/{slug}/outline/").json()) == states(real)
 
-    pending = lessons[data["enrollment"].completed_count]
+    pending = _next_text_lesson(data["enrollment"], lessons)
     response = learner.post(f"/bench/naive/lessons/{pending.pk}/complete/")
     assert response.status_code == 200
     assert response.json()["data"]["created"] is True

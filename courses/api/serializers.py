@@ -12,7 +12,7 @@ from rest_framework import serializers
 from courses.api.schema import CourseStaffRoleField
 from courses.models import Category, Course, CourseStaff, Lesson, Module, Tag
 from courses.permissions import can_view_lesson_content
-from courses.selectors import ORDERINGS, PRICE_CHOICES, SCOPES
+from courses.selectors import ORDERINGS, PRICE_CHOICES, SCOPES, CompletionRule
 from lms.api import serializers as strict
 
 COVER_MAX_BYTES = 5 * 1024 * 1024
@@ -157,6 +157,7 @@ class CourseDetailSerializer(CourseListSerializer):
             "starts_at",
             "ends_at",
             "passing_grade",
+            "video_complete_percent",
             "archived_at",
             "created_at",
             "updated_at",
@@ -200,7 +201,19 @@ class CourseInputSerializer(strict.Serializer):
     estimated_hours = serializers.IntegerField(
         min_value=0, max_value=10_000, required=False, allow_null=True
     )
-    passing_grade = serializers.IntegerField(min_value=0, max_value=100, required=False)
+    passing_grade = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="Course grade (percent) a learner needs to complete the course, when the "
+        "course has graded work; 0: none.",
+    )
+    video_complete_percent = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="Share (percent) of a video lesson a learner must watch for it to complete.",
+    )
 
     def validate_cover_image(self, image: Any) -> Any:
         """ImageField has opened it with Pillow: a real image, not a renamed file."""
@@ -446,12 +459,35 @@ class LessonUpdateSerializer(_LessonFieldsSerializer):
 # --- outline ---------------------------------------------------------------------------
 
 
+class OutlineCompletionSerializer(serializers.Serializer[Any]):
+    rule = serializers.ChoiceField(
+        choices=list(CompletionRule.ALL),
+        help_text="What completes the lesson: `request` (the learner marks it complete), "
+        "`quiz_submit` (submitting its quiz), `quiz_pass` (an attempt of its quiz scoring "
+        "at least `pass_percent`), `assignment_submit` (handing its assignment in), "
+        "`assignment_pass` (a released grade of at least `pass_percent`), `video_watch` "
+        "(watching `video_percent` of the video).",
+    )
+    pass_percent = serializers.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        allow_null=True,
+        help_text="The pass mark of `quiz_pass` and `assignment_pass`; null otherwise.",
+    )
+    video_percent = serializers.IntegerField(
+        allow_null=True,
+        help_text="The share of the video to watch (`video_watch`, the course's setting); "
+        "null otherwise.",
+    )
+
+
 class OutlineLessonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     title = serializers.CharField()
     position = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=Lesson.Kind.choices)
     activity_id = serializers.IntegerField(allow_null=True, help_text=ACTIVITY_ID_HELP)
+    completion = OutlineCompletionSerializer()
     duration_minutes = serializers.IntegerField()
     is_preview = serializers.BooleanField()
     required_for_completion = serializers.BooleanField()

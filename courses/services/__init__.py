@@ -20,6 +20,8 @@ from courses.services.courses import (
 from courses.services.staff import course_staff_add, course_staff_change_role, course_staff_remove
 from courses.services.structure import (
     LESSON_FIELDS,
+    OUTLINE_REORDER_CHECKED,
+    course_outline_reorder,
     lesson_activity_changed,
     lesson_create,
     lesson_delete,
@@ -43,6 +45,7 @@ from courses.services.transfer import course_export, course_import
 __all__ = [
     "COURSE_FIELDS",
     "LESSON_FIELDS",
+    "OUTLINE_REORDER_CHECKED",
     "category_create",
     "category_delete",
     "category_update",
@@ -53,6 +56,7 @@ __all__ = [
     "course_enrollment_count_change",
     "course_export",
     "course_import",
+    "course_outline_reorder",
     "course_publish",
     "course_publish_problems",
     "course_staff_add",

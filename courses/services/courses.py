@@ -50,6 +50,7 @@ COURSE_FIELDS = frozenset(
         "capacity",
         "estimated_hours",
         "passing_grade",
+        "video_complete_percent",
     }
 )
 _SEARCHED_FIELDS = {"title", "subtitle", "description"}
@@ -262,6 +263,7 @@ _COPIED_COURSE_FIELDS = (
     "capacity",
     "estimated_hours",
     "passing_grade",
+    "video_complete_percent",
 )
 _COPIED_LESSON_FIELDS = (
     "title",

@@ -8,6 +8,7 @@ commit). SQLite has no deferrable constraints: there the lock and these services
 only guard.
 """
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,8 @@ from courses.cache import course_cache_bump
 from courses.markdown import render_markdown
 from courses.models import Course, Lesson, Module
 from courses.services.common import clean_title, course_touch, field_error, lock_course
+from lms.audit.services import audit_log_record
+from lms.concurrency import race_point
 from lms.errors import ServiceError
 
 LESSON_FIELDS = frozenset(
@@ -44,6 +47,8 @@ KIND_FIELDS = {
     Lesson.Kind.LINK: "link_url",
 }
 WEB_SCHEMES = ("http://", "https://")
+# Between reading the course's outline and writing the new order (tests hold threads here).
+OUTLINE_REORDER_CHECKED = "courses.outline_reorder_checked"
 
 
 def _position_error(limit: int) -> ValidationError:
@@ -252,6 +257,115 @@ def lesson_move(*, lesson: Lesson, position: int, module: Module | None = None) 
     current.refresh_from_db()
     course_touch(course_id)
     return current
+
+
+# --- the whole outline at once ----------------------------------------------------------
+
+OutlineOrder = Sequence[tuple[int, Sequence[int]]]
+
+
+def _check_order_shape(modules: OutlineOrder) -> list[tuple[int, list[int]]]:
+    """Ids as ints, each at most once; a malformed order is a 400, not a stale one."""
+    order: list[tuple[int, list[int]]] = []
+    seen_modules: set[int] = set()
+    seen_lessons: set[int] = set()
+    for module_id, lesson_ids in modules:
+        if type(module_id) is not int or any(type(i) is not int for i in lesson_ids):
+            raise field_error("modules", "Ids are whole numbers.", "invalid")
+        if module_id in seen_modules or seen_lessons.intersection(lesson_ids):
+            raise field_error("modules", "Each module and lesson appears once.", "duplicate")
+        if len(set(lesson_ids)) != len(lesson_ids):
+            raise field_error("modules", "Each module and lesson appears once.", "duplicate")
+        seen_modules.add(module_id)
+        seen_lessons.update(lesson_ids)
+        order.append((module_id, list(lesson_ids)))
+    return order
+
+
+@transaction.atomic
+def course_outline_reorder(*, course: Course, modules: OutlineOrder, by: Any = None) -> bool:
+    """Puts the course's modules, and the lessons in each (moving lessons between modules
+    as given), in the order given: `modules` is every module of the course as
+    (module_id, [lesson_id, ...]) in the new order. The ids must be exactly the course's
+    (each module and lesson once): an order read before someone added, deleted or moved
+    something is refused whole (409 `outline_changed`), never half-applied. Positions stay
+    dense. Returns whether anything moved (nothing moved: no write, no audit entry)."""
+    order = _check_order_shape(modules)
+    lock_course(course.pk)
+    module_rows = list(
+        Module.objects.filter(course_id=course.pk).order_by("position").values_list("pk", flat=True)
+    )
+    lesson_rows = list(
+        Lesson.objects.filter(module__course_id=course.pk)
+        .order_by("module__position", "position")
+        .values_list("pk", "module_id", "position")
+    )
+    lessons_of: dict[int, list[int]] = {module_id: [] for module_id in module_rows}
+    for pk, module_id, _ in lesson_rows:
+        lessons_of[module_id].append(pk)
+    before = list(lessons_of.items())
+    given_lessons = {lesson_id for _, ids in order for lesson_id in ids}
+    if {m for m, _ in order} != set(module_rows) or given_lessons != {
+        pk for pk, _, _ in lesson_rows
+    }:
+        raise ServiceError(
+            "outline_changed",
+            "The course's modules or lessons changed since this order was read: nothing "
+            "was saved. Reload the outline and try again.",
+        )
+    race_point(OUTLINE_REORDER_CHECKED)
+    if order == before:
+        return False
+
+    _write_module_positions(module_rows, [m for m, _ in order])
+    _write_lesson_places(lesson_rows, order)
+    course_touch(course.pk)
+    audit_log_record(
+        actor=by,
+        action="course.outline_reordered",
+        target=course,
+        changes={"outline": [_plain(before), _plain(order)]},
+    )
+    return True
+
+
+def _plain(order: list[tuple[int, list[int]]]) -> list[list[Any]]:
+    return [[module_id, lesson_ids] for module_id, lesson_ids in order]
+
+
+def _write_module_positions(current: list[int], wanted: list[int]) -> None:
+    """Two UPDATEs, so no (course, position) pair is ever taken twice, even where the
+    unique constraint is checked per row (SQLite): the modules that move first go past
+    the end (n + index), then to their places."""
+    moving = [Module(pk=pk, position=new) for new, pk in enumerate(wanted) if current[new] != pk]
+    _two_step(Module, moving, offset=len(current), fields=["position"])
+
+
+def _write_lesson_places(
+    current: list[tuple[int, int, int]], order: list[tuple[int, list[int]]]
+) -> None:
+    """Like _write_module_positions, for the (module, position) of the lessons that move."""
+    was = {pk: (module_id, position) for pk, module_id, position in current}
+    now = timezone.now()
+    moving = [
+        Lesson(pk=pk, module_id=module_id, position=position, updated_at=now)
+        for module_id, lesson_ids in order
+        for position, pk in enumerate(lesson_ids)
+        if was[pk] != (module_id, position)
+    ]
+    _two_step(Lesson, moving, offset=len(current), fields=["module", "position", "updated_at"])
+
+
+def _two_step(model: Any, rows: list[Any], *, offset: int, fields: list[str]) -> None:
+    if not rows:
+        return
+    final = [row.position for row in rows]
+    for index, row in enumerate(rows):
+        row.position = offset + index  # past every position in use: no clash
+    model.objects.bulk_update(rows, ["position"])
+    for row, position in zip(rows, final, strict=True):
+        row.position = position
+    model.objects.bulk_update(rows, fields)
 
 
 def lesson_activity_changed(*, course_id: int) -> None:

@@ -40,7 +40,10 @@ COURSE_EXPORT_FIELDS = (
     "capacity",
     "estimated_hours",
     "passing_grade",
+    "video_complete_percent",
 )
+# Added after exports of version 1 were made: an export without them takes the default.
+_LATER_COURSE_FIELDS = {"video_complete_percent"}
 LESSON_EXPORT_FIELDS = (
     "title",
     "kind",
@@ -160,7 +163,11 @@ def course_import(
         raise _invalid(f"Not an {EXPORT_FORMAT} version {EXPORT_VERSION} export.")
     try:
         source = data["course"]
-        fields = {name: _parse(name, source[name]) for name in COURSE_EXPORT_FIELDS}
+        fields = {
+            name: _parse(name, source[name])
+            for name in COURSE_EXPORT_FIELDS
+            if name in source or name not in _LATER_COURSE_FIELDS
+        }
         modules = data["modules"]
         tag_items = data.get("tags", [])
     except (KeyError, TypeError) as exc:

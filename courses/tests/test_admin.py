@@ -96,6 +96,7 @@ def test_course_admin_change_keeps_the_last_owner(admin_client_, team, make_cour
         "price_amount": 0,
         "currency": "USD",
         "passing_grade": 70,
+        "video_complete_percent": 90,
         "modules-TOTAL_FORMS": 1,
         "modules-INITIAL_FORMS": 1,
         "modules-0-id": module.pk,

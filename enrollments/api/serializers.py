@@ -193,7 +193,7 @@ class LessonProgressInputSerializer(Serializer):
 class LessonProgressSerializer(ModelSerializer):
     class Meta:
         model = LessonProgress
-        fields = ["last_position_seconds", "watched_seconds", "updated_at"]
+        fields = ["last_position_seconds", "watched_seconds", "duration_seconds", "updated_at"]
         read_only_fields = fields
 
 

@@ -165,6 +165,13 @@ class EnrollmentViewSet(viewsets.GenericViewSet[Enrollment]):
 LESSON_REFUSALS = problem_response(
     409, "not_active: the enrollment lost its seat while the request ran."
 )
+COMPLETE_REFUSALS = problem_response(
+    409,
+    "The lesson does not complete on request (docs/decisions/0014-completion-rules.md): "
+    "`completes_with_quiz` or `completes_with_assignment` (with `rule` and `activity_id`), "
+    "`video_not_watched` (with `watched_seconds`, `needed_seconds`, `video_percent`); or "
+    "`not_active`: the enrollment lost its seat while the request ran.",
+)
 
 
 class LessonViewSet(viewsets.GenericViewSet[Any]):
@@ -200,16 +207,21 @@ class LessonViewSet(viewsets.GenericViewSet[Any]):
     @extend_schema(
         parameters=[ID_PARAMETER],
         request=None,
-        responses={200: s.LessonCompleteResultSerializer, **LESSON_REFUSALS},
+        responses={200: s.LessonCompleteResultSerializer, **COMPLETE_REFUSALS},
     )
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        """Mark the lesson completed (idempotent); returns the updated progress. 403
-        `not_enrolled` without a seat."""
+        """Mark the lesson completed (idempotent); returns the updated progress. Text, file
+        and link lessons complete on this request; a quiz or assignment lesson completes
+        through its activity and a video once watched far enough (409 with the reason
+        until then; the outline's `completion` says which). 403 `not_enrolled` without a
+        seat."""
         _no_body(request)
         lesson_access_require(request.user, self.lesson, self.course)
         enrollment = seated_enrollment_require(request.user, self.course)
-        updated, created = services.lesson_complete(enrollment=enrollment, lesson=self.lesson)
+        updated, created = services.lesson_complete(
+            enrollment=enrollment, lesson=self.lesson, by_request=True
+        )
         return Response(
             {
                 "lesson": self.lesson.pk,
@@ -226,8 +238,10 @@ class LessonViewSet(viewsets.GenericViewSet[Any]):
     )
     @action(detail=True, methods=["post"])
     def progress(self, request: Request, pk: str) -> Response:
-        """Video heartbeat: the player's position; completes the lesson at >= 90 % watched.
-        403 `not_enrolled` without a seat."""
+        """Video heartbeat: the player's position. Forward movement of up to 30 s since
+        the previous heartbeat counts as watched; a video lesson completes once the
+        watched time reaches the course's `video_complete_percent` (default 90) of its
+        length. 403 `not_enrolled` without a seat."""
         serializer = s.LessonProgressInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         lesson_access_require(request.user, self.lesson, self.course)

@@ -20,6 +20,8 @@ from enrollments.services.enrollment import (
     enrollment_revoke,
 )
 from enrollments.services.progress import (
+    course_completion_recheck,
+    course_completion_recheck_many,
     from_scratch_percent,
     lesson_complete,
     lesson_progress_record,
@@ -33,6 +35,8 @@ __all__ = [
     "ACCOMMODATION_FIELDS",
     "BulkReport",
     "BulkRow",
+    "course_completion_recheck",
+    "course_completion_recheck_many",
     "enrollment_accommodations_set",
     "enrollment_add_by_email",
     "enrollment_bulk_add",

@@ -52,7 +52,7 @@ def test_the_owner_sees_progress_bars_and_filters_inactive_learners_in_chromium(
             expect(page.get_by_role("heading", name="My courses")).to_be_visible()
 
             page.goto(roster)
-            expect(page.get_by_role("heading", name="Learners")).to_be_visible()
+            expect(page.get_by_role("heading", name="Learners", exact=True)).to_be_visible()
             rows = page.locator("#roster tbody tr")
             expect(rows).to_have_count(3)
             for email, percent in expected.items():

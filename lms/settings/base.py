@@ -5,6 +5,7 @@ cache, in-memory channel layer, eager Celery, local files, console email). Setti
 DATABASE_URL and REDIS_URL switches the same code to PostgreSQL and Redis.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -94,6 +95,10 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The header's "Instructor" link (templates/base.html).
+                "courses.context_processors.instructor_nav",
+                # home_url, home_label: where this user's home is (accounts.home).
+                "accounts.context_processors.home",
             ],
         },
     },
@@ -247,8 +252,12 @@ PASSWORD_HASHERS = [
 # pages and the API all share them.
 AUTHENTICATION_BACKENDS = ["accounts.backends.LockoutModelBackend"]
 LOGIN_URL = "accounts:login"
-# The session pages serve course teams; students use the API clients.
-LOGIN_REDIRECT_URL = "/instructor/"
+# Where signing in lands (accounts.home.home_url_for; `?next=` wins when it is safe):
+# learners on My learning, course teams and admins on the instructor pages. URL names or paths.
+LEARNER_HOME_URL = "enrollments:my_learning"
+TEAM_HOME_URL = "courses:instructor_courses"
+# Django's own default, for code that reads it; the login views ask home_url_for.
+LOGIN_REDIRECT_URL = LEARNER_HOME_URL
 LOGOUT_REDIRECT_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "lms.views.csrf_failure"
 # SQLite cannot create the deferrable position constraints; there the row lock in the
@@ -256,8 +265,18 @@ CSRF_FAILURE_VIEW = "lms.views.csrf_failure"
 SILENCED_SYSTEM_CHECKS = ["models.W038"]
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)  # seconds
 EMAIL_VERIFICATION_TIMEOUT = env.int("EMAIL_VERIFICATION_TIMEOUT", default=3 * 24 * 60 * 60)
-# Absolute links in emails (verification, password reset, invitations).
+# Absolute links in every email (lms/links.py, docs/decisions/0015-links-in-emails.md):
+# the app's own pages on PUBLIC_BASE_URL (an origin: scheme, host and port; bin/run sets it
+# to where it serves), unless a link has a template for an SPA or a mobile app, e.g.
+# LINK_VERIFY_EMAIL="{frontend}/verify?token={token}" ({frontend} is FRONTEND_URL). Every
+# LINK_<NAME> variable is read; unknown names and placeholders fail the system checks.
 PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+FRONTEND_URL = env("FRONTEND_URL", default=PUBLIC_BASE_URL).rstrip("/")
+LINK_TEMPLATES = {
+    name.removeprefix("LINK_").lower(): value
+    for name, value in os.environ.items()
+    if name.startswith("LINK_") and value
+}
 
 # Sessions (the server-rendered pages, the admin) live in the database, so they hold
 # when Redis is down; so do lockout counters, refresh-token families and WebSocket tickets.
@@ -363,7 +382,12 @@ CONTENT_SECURITY_POLICY = env(
     default=(
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+        # Video lessons play files hosted anywhere over HTTPS (a lesson's video_url).
+        "media-src 'self' https:; "
+        # The course page's buy form is answered with a redirect to Stripe Checkout, and
+        # browsers check form-action on a form's redirects too.
+        "object-src 'none'; base-uri 'self'; form-action 'self' https://checkout.stripe.com; "
+        "frame-ancestors 'none'"
     ),
 )
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])

@@ -3,6 +3,7 @@
 import pytest
 
 from lms.testing.cast import Cast, cast_create
+from lms.testing.smtp import smtp_server  # noqa: F401  # a real SMTP server, for any app
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from accounts.tests.conftest import smtp_server  # noqa: F401  # reused: real SMTP server
 from courses.models import Course
 from lms.outbox.tests.conftest import celery_worker, redis_broker  # noqa: F401  # real worker
 from lms.testing import Cast, make_course

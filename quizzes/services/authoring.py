@@ -310,14 +310,16 @@ def quiz_update(*, quiz: Quiz, by: "User", **fields: Any) -> Quiz:
     if unknown:
         raise ValueError(f"Not quiz fields: {sorted(unknown)}")
     current = Quiz.objects.select_for_update().select_related("course").get(pk=quiz.pk)
-    linked = (current.lesson_id, current.published)
+    # The lesson shows its quiz and what completes it (the pass mark): the outline is
+    # rebuilt when either changes.
+    linked = (current.lesson_id, current.published, current.passing_score_percent)
     for name, value in fields.items():
         setattr(current, name, value.strip() if name == "title" else value)
     _check_quiz(current)
     current.updated_at = timezone.now()
     current.save()
     _grade_item_changed(current)
-    if (current.lesson_id, current.published) != linked:
+    if (current.lesson_id, current.published, current.passing_score_percent) != linked:
         lesson_activity_changed(course_id=current.course_id)
     return current
 

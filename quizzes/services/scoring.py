@@ -4,8 +4,11 @@ regrades after a key changes, the quiz's score policy, and what a score sets off
 After any change to a submitted attempt's score, the learner's counted score (highest,
 latest or average of their submitted attempts) goes to the gradebook through
 `lms.grading.score_changed`, in the same transaction; `final` is False while an attempt
-that counts waits for a human grader. An attempt whose score is final and passing
-completes the quiz's lesson (if it has one) through `enrollments.services.lesson_complete`.
+that counts waits for a human grader. A submitted attempt completes the quiz's lesson (if
+it has one) through `enrollments.services.lesson_complete`: at once when the quiz has no
+pass mark (`passing_score_percent` 0), else once the attempt passes (an attempt with
+essays waiting for a grader completes it when their grading makes it pass);
+docs/decisions/0014-completion-rules.md.
 """
 
 import logging
@@ -79,7 +82,7 @@ def attempt_grade(*, attempt: Attempt, now: datetime) -> Attempt:
     _totals(attempt, now)
     attempt.save()
     score_publish(quiz=attempt.quiz, user_id=attempt.user_id)
-    _complete_lesson_if_passed(attempt)
+    _complete_lesson_if_done(attempt)
     return attempt
 
 
@@ -134,14 +137,20 @@ def score_publish(*, quiz: Quiz, user_id: int) -> None:
     )
 
 
-def _complete_lesson_if_passed(attempt: Attempt) -> None:
+def _complete_lesson_if_done(attempt: Attempt) -> None:
+    """The quiz lesson's completion rule, applied to a submitted attempt after each change
+    of its score: no pass mark, submitting completes (pending essays or not); with one, a
+    passing score does (`passed` is None while essays wait, so the lesson waits too)."""
     quiz = attempt.quiz
-    if not attempt.passed or quiz.lesson is None:
+    if quiz.lesson_id is None or attempt.status != Attempt.Status.SUBMITTED:
         return
+    if quiz.passing_score_percent > 0 and not attempt.passed:
+        return
+    lesson = quiz.lesson
     enrollment = seated_enrollment_of(user_id=attempt.user_id, course_id=quiz.course_id)
-    if enrollment is None:
+    if enrollment is None or lesson is None:
         return  # the learner left the course; nothing to complete
-    lesson_complete(enrollment=enrollment, lesson=quiz.lesson)
+    lesson_complete(enrollment=enrollment, lesson=lesson)
 
 
 # --- hand grading -----------------------------------------------------------------------
@@ -184,7 +193,7 @@ def answer_grade(
     _totals(attempt, now)
     attempt.save(update_fields=["score", "percent", "passed", "pending_count", "graded_at"])
     score_publish(quiz=attempt.quiz, user_id=attempt.user_id)
-    _complete_lesson_if_passed(attempt)
+    _complete_lesson_if_done(attempt)
     current.attempt = attempt
     return current
 
@@ -250,7 +259,7 @@ def _regrade_batch(question_id: int, attempt_ids: list[int]) -> int:
         _totals(attempt, attempt.graded_at or now)
         attempt.save(update_fields=["score", "percent", "passed", "pending_count", "graded_at"])
         learners.add((attempt.quiz_id, attempt.user_id))
-        _complete_lesson_if_passed(attempt)
+        _complete_lesson_if_done(attempt)
     quizzes = {a.quiz_id: a.quiz for a in attempts.values()}
     for quiz_id, user_id in sorted(learners):
         score_publish(quiz=quizzes[quiz_id], user_id=user_id)

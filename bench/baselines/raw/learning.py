@@ -2,14 +2,18 @@
 
 Real endpoints: enrollments.api.views (EnrollmentViewSet.list, LessonViewSet.retrieve and
 .complete), with enrollments.permissions.can_access_lesson and
-enrollments.services.progress.lesson_complete. The write twin does the same writes as
-the service, in SQL, in one transaction: lock the enrollment row, insert the completion
-(idempotent), stamp last activity, recompute the rollup from counts, and at 100 % turn an
-active enrollment into a completed one with its outbox message.
+enrollments.services.progress.lesson_complete(by_request=True). The write twin does the
+same writes as the service, in SQL, in one transaction: lock the enrollment row, refuse a
+lesson that does not complete on request (docs/decisions/0014-completion-rules.md: the
+facts read in SQL, the verdict and its words from the same pure rule,
+enrollments.completion.request_decision), insert the completion (idempotent), stamp last
+activity, recompute the rollup from counts, and at 100 % turn an active enrollment whose
+course grade allows it into a completed one with its outbox message.
 """
 
 import json
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from django.db import connection, transaction
@@ -37,6 +41,8 @@ from bench.baselines.raw.common import (
     require_viewer,
     viewer_for,
 )
+from courses.selectors import LessonActivity, completion_rule_for
+from enrollments.completion import request_decision
 from lms.outbox.services import _nudge_relay as outbox_nudge
 
 COURSE_COMPLETED_TOPIC = "enrollments.course_completed"
@@ -229,7 +235,11 @@ def lesson_complete(request: HttpRequest, lesson_id: str) -> HttpResponse:
     if row["enrollment_id"] is None:  # staff, or a preview lesson: no seat to record on
         raise Problem("not_enrolled", "Enroll in the course first.")
     created = complete_in_sql(
-        enrollment_id=row["enrollment_id"], lesson_id=row["id"], course_id=row["course_id"]
+        enrollment_id=row["enrollment_id"],
+        lesson_id=row["id"],
+        course_id=row["course_id"],
+        kind=row["kind"],
+        duration_minutes=row["duration_minutes"],
     )
     enrollment = fetch_one(f"{_ENROLLMENT_SELECT} WHERE e.id = %s", [row["enrollment_id"]])
     if enrollment is None:  # deleted since the commit (a course deleted meanwhile)
@@ -244,8 +254,106 @@ def lesson_complete(request: HttpRequest, lesson_id: str) -> HttpResponse:
     )
 
 
-def complete_in_sql(*, enrollment_id: int, lesson_id: int, course_id: int) -> bool:
-    """Five statements at most, one transaction. Returns whether the completion is new."""
+# The kinds a request completes without reading anything more (the rule `request`).
+REQUEST_KINDS = ("text", "file", "link")
+
+# enrollments.completion.grade_allows_completion over the provider
+# assignments.services.gradebook.course_grade_standings: no passing grade, or no gradebook
+# item, or a stored grade at least the passing grade that nothing provisional holds back
+# (a not-final or drafted score that is not excused or overridden; the newest version of
+# handed-in work without a released grade, unless its cell is excused or overridden).
+_GRADE_ALLOWS = """
+    c.passing_grade <= 0
+    OR NOT EXISTS (SELECT 1 FROM assignments_gradeitem gi WHERE gi.course_id = c.id)
+    OR (
+        EXISTS (SELECT 1 FROM assignments_coursegrade cg
+                 WHERE cg.course_id = c.id AND cg.user_id = e.user_id
+                   AND cg.percent >= c.passing_grade)
+        AND NOT EXISTS (
+            SELECT 1 FROM assignments_score s JOIN assignments_gradeitem gi ON gi.id = s.item_id
+             WHERE gi.course_id = c.id AND s.user_id = e.user_id AND NOT s.excused
+               AND s.override_points IS NULL
+               AND (NOT s.final OR s.draft_points IS NOT NULL))
+        AND NOT EXISTS (
+            SELECT 1 FROM assignments_submission sb
+              JOIN assignments_assignment a ON a.id = sb.assignment_id
+             WHERE a.course_id = c.id AND sb.user_id = e.user_id
+               AND NOT EXISTS (SELECT 1 FROM assignments_submission n
+                                WHERE n.assignment_id = sb.assignment_id
+                                  AND n.user_id = sb.user_id AND n.version > sb.version)
+               AND NOT EXISTS (SELECT 1 FROM assignments_grade g
+                                WHERE g.submission_id = sb.id AND g.is_current
+                                  AND g.status = 'released')
+               AND NOT EXISTS (SELECT 1 FROM assignments_score s2
+                                 JOIN assignments_gradeitem gi2 ON gi2.id = s2.item_id
+                                WHERE gi2.course_id = c.id AND gi2.source = 'assignment'
+                                  AND gi2.source_id = sb.assignment_id
+                                  AND s2.user_id = sb.user_id
+                                  AND (s2.excused OR s2.override_points IS NOT NULL)))
+    )
+"""
+
+
+def _refuse_unless_by_request(
+    cursor: Any, *, enrollment_id: int, lesson_id: int, course_id: int, kind: str,
+    duration_minutes: int,
+) -> None:  # fmt: skip
+    """enrollments.selectors.request_decision_for for a lesson not completed yet: its
+    activity (the one `activity_id` shows: published first, then oldest), the course's
+    video threshold and the learner's video progress, in one statement; raises the
+    service's 409 when the rule is not `request`."""
+    cursor.execute(
+        """
+        SELECT c.video_complete_percent, q.id, q.passing_score_percent,
+               a.id, a.complete_on, a.pass_percent, p.watched_seconds, p.duration_seconds
+          FROM courses_course c
+          LEFT JOIN LATERAL (SELECT id, passing_score_percent FROM quizzes_quiz
+                              WHERE lesson_id = %(lesson)s AND %(kind)s = 'quiz'
+                              ORDER BY published DESC, id LIMIT 1) q ON true
+          LEFT JOIN LATERAL (SELECT id, complete_on, pass_percent FROM assignments_assignment
+                              WHERE lesson_id = %(lesson)s AND %(kind)s = 'assignment'
+                              ORDER BY is_published DESC, id LIMIT 1) a ON true
+          LEFT JOIN enrollments_lessonprogress p
+            ON p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s
+         WHERE c.id = %(course)s
+        """,
+        {"lesson": lesson_id, "kind": kind, "enrollment": enrollment_id, "course": course_id},
+    )
+    video_percent, quiz_id, pass_mark, work_id, complete_on, work_pass, watched, length = (
+        cursor.fetchone()
+    )
+    activity = None
+    if quiz_id is not None:
+        passing = pass_mark > 0
+        activity = LessonActivity(
+            quiz_id, "pass" if passing else "submit", pass_mark if passing else None
+        )
+    elif work_id is not None:
+        activity = LessonActivity(
+            work_id, complete_on, work_pass if complete_on == "pass" else None
+        )
+    rule = completion_rule_for(kind=kind, activity=activity, video_percent=video_percent)
+    progress = (
+        None
+        if watched is None
+        else SimpleNamespace(watched_seconds=watched, duration_seconds=length)
+    )
+    decision = request_decision(
+        rule=rule,
+        lesson=SimpleNamespace(kind=kind, duration_minutes=duration_minutes),  # type: ignore[arg-type]
+        progress=progress,  # type: ignore[arg-type]
+    )
+    if not decision.allowed:
+        raise Problem(decision.code or "not_active", decision.message, **decision.extra)
+
+
+def complete_in_sql(
+    *, enrollment_id: int, lesson_id: int, course_id: int, kind: str = "text",
+    duration_minutes: int = 0,
+) -> bool:  # fmt: skip
+    """Five statements at most for a text lesson (one more to read the rule of another
+    kind, one more to complete the course), one transaction. Returns whether the
+    completion is new."""
     now = timezone.now()
     with transaction.atomic(), connection.cursor() as cursor:
         # The row lock serialises completions and recomputes of this enrollment, as
@@ -257,6 +365,17 @@ def complete_in_sql(*, enrollment_id: int, lesson_id: int, course_id: int) -> bo
         status, user_id = cursor.fetchone()
         if status not in SEATED:
             raise Problem("not_active", "This enrollment is not active.")
+        if kind not in REQUEST_KINDS:
+            cursor.execute(
+                "SELECT 1 FROM enrollments_lessoncompletion"
+                " WHERE enrollment_id = %s AND lesson_id = %s",
+                [enrollment_id, lesson_id],
+            )
+            if cursor.fetchone() is None:  # not completed yet: the rule decides
+                _refuse_unless_by_request(
+                    cursor, enrollment_id=enrollment_id, lesson_id=lesson_id,
+                    course_id=course_id, kind=kind, duration_minutes=duration_minutes,
+                )  # fmt: skip
         cursor.execute(
             """
             INSERT INTO enrollments_lessoncompletion (enrollment_id, lesson_id, completed_at)
@@ -274,19 +393,14 @@ def complete_in_sql(*, enrollment_id: int, lesson_id: int, course_id: int) -> bo
             )
             return False
         # The rollup from counts (rollup_refresh): floor percent over required lessons,
-        # capped at 100; an active enrollment at 100 % becomes completed. In SET, `e.status`
-        # is the value before this statement.
+        # capped at 100.
         cursor.execute(
             """
             UPDATE enrollments_enrollment e
                SET last_activity_at = %(now)s,
                    required_total = r.total,
                    completed_count = r.done,
-                   percent = r.percent,
-                   status = CASE WHEN e.status = 'active' AND r.percent >= 100
-                                 THEN 'completed' ELSE e.status END,
-                   completed_at = CASE WHEN e.status = 'active' AND r.percent >= 100
-                                       THEN %(now)s ELSE e.completed_at END
+                   percent = r.percent
               FROM (
                   SELECT t.total, d.done,
                          CASE WHEN t.total <= 0 THEN 0
@@ -301,12 +415,26 @@ def complete_in_sql(*, enrollment_id: int, lesson_id: int, course_id: int) -> bo
                              AND l.required_for_completion) d
               ) r
              WHERE e.id = %(enrollment)s
-            RETURNING e.status
+            RETURNING e.percent
             """,
             {"now": now, "course": course_id, "enrollment": enrollment_id},
         )
-        (new_status,) = cursor.fetchone()
-        if status == "active" and new_status == "completed":
+        (percent,) = cursor.fetchone()
+        if status != "active" or percent < 100:
+            return True
+        # At 100 %: an active enrollment becomes completed when the course grade allows it
+        # (_mark_completed_if_done).
+        cursor.execute(
+            f"""
+            UPDATE enrollments_enrollment e
+               SET status = 'completed', completed_at = %(now)s
+              FROM courses_course c
+             WHERE e.id = %(enrollment)s AND c.id = e.course_id AND ({_GRADE_ALLOWS})
+            RETURNING e.id
+            """,  # noqa: S608 (a constant)
+            {"now": now, "enrollment": enrollment_id},
+        )
+        if cursor.fetchone() is not None:
             # lms.outbox.services.outbox_publish: the message commits with the change.
             payload = {"enrollment_id": enrollment_id, "user_id": user_id, "course_id": course_id}
             cursor.execute(

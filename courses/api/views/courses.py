@@ -17,6 +17,7 @@ from accounts.permissions import is_admin
 from courses import permissions as perms
 from courses import selectors, services
 from courses.api import serializers as s
+from courses.api.reorder import OutlineReorderSerializer
 from courses.api.views.common import (
     SLUG_REGEX,
     _ReadOpenWriteAuthenticated,
@@ -214,6 +215,25 @@ class CourseViewSet(_UploadThrottle, _ReadOpenWriteAuthenticated, viewsets.Gener
             course=course, by=acting_user(request), title=serializer.validated_data.get("title")
         )
         return Response(self._detail_data(copy), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OutlineReorderSerializer, responses=s.OutlineSerializer)
+    @action(detail=True, methods=["post"], url_path="outline/reorder")
+    def outline_reorder(self, request: Request, slug: str) -> Response:
+        """Every module and lesson of the course in a new order, in one step: `modules`
+        lists all the course's modules in order, each with all its lessons in order (a
+        lesson listed under another module moves there). The ids must be exactly the
+        course's, each once; an order read before a module or lesson was added or deleted
+        is refused whole (409 `outline_changed`). Answers the new outline."""
+        course = self._course()
+        self._require(
+            perms.can_edit_course, course, "Only the course's instructors change its structure."
+        )
+        serializer = OutlineReorderSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.course_outline_reorder(
+            course=course, modules=serializer.order(), by=acting_user(request)
+        )
+        return Response({"course": course.slug, **selectors.course_outline(course=course)})
 
     @extend_schema(request=None, responses=s.OutlineSerializer)
     @action(detail=True, methods=["get"])

@@ -513,6 +513,13 @@ def operations(world: World) -> list[Call]:
     add("patch", "/api/v1/courses/{slug}/", "owner", {"subtitle": "Now better"}, params={"slug": c})
     add("delete", "/api/v1/courses/{slug}/", "owner", params={"slug": w["course_to_delete"]})
     add("get", "/api/v1/courses/{slug}/outline/", "student", params={"slug": c})
+    add(
+        "post",
+        "/api/v1/courses/{slug}/outline/reorder/",
+        "owner",
+        body=lambda api: _outline_reversed(api, c),
+        params={"slug": c},
+    )
     add("post", "/api/v1/courses/{slug}/publish/", "owner", params={"slug": w["draft_course"]})
     add("post", "/api/v1/courses/{slug}/archive/", "owner", params={"slug": w["course_to_archive"]})
     add("post", "/api/v1/courses/{slug}/duplicate/", "owner", {"title": "Copy"}, params={"slug": c})
@@ -868,6 +875,16 @@ def _webhook(world: World) -> Raw:
     """A signed event Stripe would send; `charge.updated` is accepted and recorded."""
     payload, header = signed(event("charge.updated", {"id": "ch_contract", "object": "charge"}))
     return Raw(payload, {"Stripe-Signature": header})
+
+
+def _outline_reversed(api: Api, slug: str) -> dict[str, Any]:
+    """The course's whole order as it is when the call is made, modules reversed."""
+    outline = api.ok("owner", "get", f"/api/v1/courses/{slug}/outline/")
+    modules = [
+        {"id": module["id"], "lessons": [lesson["id"] for lesson in module["lessons"]]}
+        for module in reversed(outline["modules"])
+    ]
+    return {"modules": modules}
 
 
 def _mfa_token(api: Api) -> str:

@@ -1,5 +1,6 @@
 """A demo quiz with several question types in the demo Python course, linked to its
-"Check yourself" lesson (called by `seed_demo_courses` at its end, by name).
+"Check yourself" lesson (called by `seed_demo_courses` at its end, by name), and one
+submitted attempt, not passed yet, by seed_demo's demo learner.
 
 Idempotent: a course that already has the demo quiz is left alone. Everything goes
 through the quiz services, like the pages and the API.
@@ -13,13 +14,23 @@ from django.db import transaction
 
 from accounts.models import User
 from courses.models import Course, Lesson
-from quizzes import services
+from enrollments.selectors import seated_enrollment_of
+from enrollments.services import enrollment_create
+from lms.errors import ServiceError
+from quizzes import selectors, services
 from quizzes.models import Quiz
 
 COURSE_SLUG = "demo-python-from-scratch"
 OWNER = "instructor1@demo.lms"
 QUIZ_TITLE = "Check yourself: Python basics"
 LESSON_TITLE = "Check yourself"
+LEARNER = "learner@demo.lms"  # seed_demo's demo learner
+# The learner's answers by question kind (three of the seven: a score below the pass mark).
+LEARNER_ANSWERS: dict[str, dict[str, Any]] = {
+    "single": {"choice": "o7f1"},
+    "true_false": {"value": True},
+    "short_text": {"text": "def"},
+}
 
 # (kind, prompt, data, key, points); option ids are fixed here only to write the key.
 QUESTIONS: list[tuple[str, str, dict[str, Any], dict[str, Any], str]] = [
@@ -62,8 +73,30 @@ class Command(BaseCommand):
             self.stdout.write("seed_demo_quizzes: 0 quizzes created, 1 already there.")
             return
         with transaction.atomic():  # seeded whole or not at all
-            self._quiz(course, owner)
+            quiz = self._quiz(course, owner)
+            learner = User.objects.filter(email=LEARNER).first()
+            if learner is not None:
+                self._attempt(quiz, learner)
         self.stdout.write("seed_demo_quizzes: 1 quiz created.")
+
+    def _attempt(self, quiz: Quiz, learner: User) -> None:
+        """The learner's first attempt, submitted with a few answers (not passed)."""
+        try:
+            enrollment_create(user=learner, course=quiz.course)
+        except ServiceError as refusal:  # already enrolled is fine
+            if refusal.code != "already_enrolled":
+                raise
+        enrollment = seated_enrollment_of(user_id=learner.pk, course_id=quiz.course_id)
+        if enrollment is None:
+            return
+        attempt, _ = services.attempt_start(quiz=quiz, user=learner, enrollment=enrollment)
+        answers = [
+            {"answer_id": answer.pk, "response": LEARNER_ANSWERS[answer.question.kind]}
+            for answer in selectors.attempt_answers(attempt=attempt)
+            if answer.question.kind in LEARNER_ANSWERS
+        ]
+        attempt, _ = services.attempt_answers_save(attempt=attempt, answers=answers)
+        services.attempt_submit(attempt=attempt)
 
     def _quiz(self, course: Course, owner: User) -> Quiz:
         bank = services.bank_create(course=course, title="Python basics")
