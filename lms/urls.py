@@ -38,6 +38,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("health/live", health.live, name="health-live"),
     path("health/ready", health.ready, name="health-ready"),
     path("metrics", views.metrics, name="metrics"),
+    # Browsers ask for /favicon.ico on pages that declare no icon (the admin, error pages).
+    path("favicon.ico", views.favicon, name="favicon"),
     # Before the admin: accounts answers /admin/login/ with its own login page.
     *_app_page_urls(),
     path("admin/", admin.site.urls),

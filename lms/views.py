@@ -7,7 +7,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import get_urlconf
 from django.utils import translation
 from django.views import defaults
@@ -164,3 +165,9 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     if _is_api(request):
         return _problem(request, "csrf_failed", f"CSRF check failed: {reason}")
     return django_csrf_failure(request, reason)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico -> the site icon. Resolved per request: the manifest storage of
+    production only knows the hashed name once collectstatic has run."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

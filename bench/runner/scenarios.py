@@ -351,8 +351,9 @@ def build_scenarios(data: Dataset) -> list[Scenario]:
     # The quizzes' and assignments' scenarios prepare their own data through the apps'
     # services (imported here: app_scenarios imports this module).
     from bench.runner.app_scenarios import app_scenarios
+    from bench.runner.page_scenarios import page_scenarios
 
-    return scenarios + app_scenarios(data)
+    return scenarios + app_scenarios(data) + page_scenarios(data)
 
 
 MIXED = ("catalogue", "catalogue_search", "course_detail", "outline", "my_enrollments",

@@ -31,6 +31,7 @@ NOT_PAGES = {
     "health-live": "a probe for the orchestrator",
     "health-ready": "a probe for the orchestrator",
     "metrics": "Prometheus text for the scraper",
+    "favicon": "a redirect to the site icon",
     "enrollments:roster_csv": "a CSV download",
     "assignments:file_download": "a file download",
 }
