@@ -18,7 +18,14 @@ from typing import Any
 
 import pytest
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# PostgreSQL: the player's heartbeats and the page's requests write concurrently from the
+# live server's threads, which SQLite's shared in-memory test database cannot hold
+# ("no such savepoint"); the embedded default serves one person at a time.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+]
 
 COURSE_TITLE = "Browser testing from scratch"
 LEARNER_EMAIL = "grace.learner@example.test"
